@@ -1,0 +1,49 @@
+import type { Feature, ServiceSpec } from '../spec/types.js';
+
+type JsonSchema = Record<string, unknown>;
+
+/** JSON Schema of one feature; the single source for fastify's validation, OpenAPI and zod. */
+export function featureJsonSchema(f: Feature): JsonSchema {
+  const common = { description: f.description, default: f.default, examples: [f.example] };
+  switch (f.type) {
+    case 'number':
+    case 'integer':
+      return { type: f.type, minimum: f.min, maximum: f.max, ...common };
+    case 'boolean':
+      return { type: 'boolean', ...common };
+    case 'string':
+      return { type: 'string', maxLength: f.max_length, ...common };
+    case 'category':
+      return { type: 'string', enum: f.values, ...common };
+  }
+}
+
+export const ID_MAX_LENGTH = 256;
+
+/** One request row: the features plus the optional entity ID; unknown keys are refused. */
+export function rowJsonSchema(spec: ServiceSpec): JsonSchema {
+  const properties: Record<string, JsonSchema> = {};
+  for (const f of spec.features) properties[f.name] = featureJsonSchema(f);
+  if (spec.idField)
+    properties[spec.idField] = {
+      type: ['string', 'integer'],
+      minLength: 1,
+      maxLength: ID_MAX_LENGTH,
+      description: 'ID of the entity this prediction is for (logged with the prediction, echoed back as entity_id)',
+      examples: ['entity-42'],
+    };
+  return {
+    type: 'object',
+    title: 'FeatureRow',
+    properties,
+    required: spec.features.filter((f) => f.required).map((f) => f.name),
+    additionalProperties: false,
+  };
+}
+
+export function exampleRow(spec: ServiceSpec): Record<string, unknown> {
+  const row: Record<string, unknown> = {};
+  for (const f of spec.features) Object.defineProperty(row, f.name, { value: f.example, enumerable: true, writable: true, configurable: true });
+  if (spec.idField) Object.defineProperty(row, spec.idField, { value: 'entity-42', enumerable: true, writable: true, configurable: true });
+  return row;
+}

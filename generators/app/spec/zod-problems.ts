@@ -1,0 +1,30 @@
+import type { z } from 'zod';
+import { keyPath, type SpecProblem } from './errors.js';
+
+const shown = (v: unknown): string => (v === undefined ? 'nothing' : JSON.stringify(v));
+
+/** Turns zod issues into problems that say what was received and what is allowed. */
+export function zodProblems(file: string, error: z.ZodError, renamePath: (p: string) => string = (p) => p): SpecProblem[] {
+  return error.issues.flatMap((issue): SpecProblem[] => {
+    const path = renamePath(keyPath(issue.path));
+    const got = 'input' in issue ? `got ${shown(issue.input)}` : '';
+    switch (issue.code) {
+      case 'unrecognized_keys':
+        return issue.keys.map((key) => ({
+          file,
+          path: renamePath(keyPath([...issue.path, key])),
+          message: `unknown key. Fix: remove it or use one of the keys this section allows (see the README's "${file}" reference).`,
+        }));
+      case 'invalid_type':
+        return [{ file, path, message: issue.input === undefined ? `is required (expected ${issue.expected}). Fix: add it.` : `expected ${issue.expected}, ${got}.` }];
+      case 'invalid_value':
+        return [{ file, path, message: `${got}; allowed: ${issue.values.map((v) => JSON.stringify(v)).join(', ')}.` }];
+      case 'too_small':
+        return [{ file, path, message: `${got}; must be ${issue.inclusive ? 'at least' : 'more than'} ${String(issue.minimum)}${issue.origin === 'string' ? ' characters long' : issue.origin === 'array' ? ' items' : ''}.` }];
+      case 'too_big':
+        return [{ file, path, message: `${got}; must be ${issue.inclusive ? 'at most' : 'less than'} ${String(issue.maximum)}${issue.origin === 'string' ? ' characters long' : issue.origin === 'array' ? ' items' : ''}.` }];
+      default:
+        return [{ file, path, message: got ? `${issue.message}; ${got}.` : issue.message }];
+    }
+  });
+}
