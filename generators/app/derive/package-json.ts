@@ -1,0 +1,25 @@
+import { SERVICE_DEPENDENCIES, SERVICE_DEV_DEPENDENCIES } from '../dependencies.js';
+import type { ServiceSpec } from '../spec/types.js';
+
+/** The generated service's package.json (generated in code: a JSON file cannot carry a header). */
+export function packageJson(spec: ServiceSpec): Record<string, unknown> {
+  return {
+    name: spec.config.service.name,
+    version: spec.config.service.version,
+    description: spec.config.service.description,
+    private: true,
+    type: 'module',
+    engines: { node: '>=20.17' },
+    scripts: {
+      build: 'tsc -p tsconfig.json',
+      typecheck: 'tsc -p tsconfig.json --noEmit',
+      train: 'npm run build && node dist/src/train.js',
+      start: 'node dist/src/server.js',
+      dev: 'npm run build && node dist/src/server.js',
+      test: 'vitest run',
+      bench: 'npm run build && node dist/bench/bench.js',
+    },
+    dependencies: { ...SERVICE_DEPENDENCIES },
+    devDependencies: { ...SERVICE_DEV_DEPENDENCIES },
+  };
+}

@@ -1,0 +1,32 @@
+import type Generator from 'yeoman-generator';
+import { EXAMPLES, type ExampleName } from './examples.js';
+import { exampleInputs, type Inputs } from './index.js';
+import type { MlserviceOptions } from './options.js';
+import { DNS_NAME } from './spec/config-schema.js';
+
+/** Tiny validators: true, or the message to show. */
+export const validateName = (s: string): true | string =>
+  s === '' || (DNS_NAME.test(s) && s.length <= 53) ? true : 'Use lower-case letters, digits and "-", starting with a letter (max 53 characters).';
+export const validateYamlPath = (s: string): true | string => (/\.ya?ml$/.test(s) ? true : 'Give the path of a .yaml file.');
+
+/** Asks where features.yaml/config.yaml come from; every answer has an option and a default. */
+export async function askSources(generator: Generator, o: MlserviceOptions): Promise<Inputs> {
+  const answers = await generator.prompt<{ source: string; features: string; config: string; name: string }>([
+    {
+      type: 'select',
+      name: 'source',
+      message: 'Start from',
+      choices: [
+        ...Object.entries(EXAMPLES).map(([value, e]) => ({ name: `the ${value} example (${e.description})`, value })),
+        { name: 'my own features.yaml and config.yaml', value: 'files' },
+      ],
+      default: 'iris',
+    },
+    { type: 'input', name: 'features', message: 'Path to features.yaml', default: 'features.yaml', when: (a) => a.source === 'files', validate: validateYamlPath },
+    { type: 'input', name: 'config', message: 'Path to config.yaml', default: 'config.yaml', when: (a) => a.source === 'files', validate: validateYamlPath },
+    { type: 'input', name: 'name', message: 'Service name (empty: from config.yaml, else this folder\'s name)', default: o.name ?? '', validate: validateName },
+  ]);
+  const name = answers.name || undefined;
+  if (answers.source === 'files') return { featuresPath: generator.destinationPath(answers.features), configPath: generator.destinationPath(answers.config), name };
+  return exampleInputs(answers.source as ExampleName, name);
+}
