@@ -22,7 +22,8 @@ export const ID_MAX_LENGTH = 256;
 
 /** One request row: the features plus the optional entity ID; unknown keys are refused. */
 export function rowJsonSchema(spec: ServiceSpec): JsonSchema {
-  const properties: Record<string, JsonSchema> = {};
+  // Feature names are data: a null-prototype object keeps `__proto__` an ordinary key.
+  const properties: Record<string, JsonSchema> = Object.create(null);
   for (const f of spec.features) properties[f.name] = featureJsonSchema(f);
   if (spec.idField)
     properties[spec.idField] = {
@@ -42,8 +43,8 @@ export function rowJsonSchema(spec: ServiceSpec): JsonSchema {
 }
 
 export function exampleRow(spec: ServiceSpec): Record<string, unknown> {
-  const row: Record<string, unknown> = {};
-  for (const f of spec.features) Object.defineProperty(row, f.name, { value: f.example, enumerable: true, writable: true, configurable: true });
-  if (spec.idField) Object.defineProperty(row, spec.idField, { value: 'entity-42', enumerable: true, writable: true, configurable: true });
+  const row: Record<string, unknown> = Object.create(null);
+  for (const f of spec.features) row[f.name] = f.example;
+  if (spec.idField) row[spec.idField] = 'entity-42';
   return row;
 }

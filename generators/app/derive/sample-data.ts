@@ -38,7 +38,7 @@ export function sampleCsv(spec: ServiceSpec, rows = 300): string {
         : classes[Math.min(classes.length - 1, Math.floor(((Math.tanh(score * 2) + 1) / 2) * classes.length))];
     body.push([...values, target]);
   }
-  return stringify([[...spec.features.map((f) => f.name), spec.target], ...body]);
+  return stringify([[...spec.features.map((f) => f.name), spec.target], ...body], { cast: { boolean: (b) => String(b) } });
 }
 
 /** A value of the feature and its position in [-1, 1] (what the target is computed from). */
