@@ -58,6 +58,10 @@ export const ConfigFile = z.strictObject({
       tag_prefix: z.string().regex(/^[\w.-]+$/, 'must be letters, digits, ".", "_" or "-"').optional(),
       buffer_max_records: z.number().int().min(1).default(10_000),
       reconnect_interval_ms: z.number().int().min(100).default(1_000),
+      /** How long a sent chunk waits for Fluentd's ack before it is sent again (at-least-once delivery). */
+      ack_timeout_ms: z.number().int().min(100).default(2_000),
+      /** On shutdown (SIGTERM), how long to wait for buffered records to reach Fluentd. */
+      flush_timeout_ms: z.number().int().min(0).default(5_000),
     }),
   }),
   image: section({
