@@ -1,0 +1,139 @@
+// End to end: scaffold the iris service, install it, typecheck, run its own tests, train, serve it
+// over real HTTP and call it; then build, train and test the other specs against the same install.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, symlinkSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createEnv } from 'yeoman-environment';
+
+const GENERATOR = fileURLToPath(new URL('../../generators/app/index.js', import.meta.url));
+const fixture = (name: string, file: string) => fileURLToPath(new URL(`../fixtures/${name}/${file}`, import.meta.url));
+const ENV = { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip', NO_COLOR: '1' };
+
+async function scaffold(options: Record<string, unknown>): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), 'mlservice-e2e-'));
+  const env = createEnv({ cwd: dir, skipInstall: true, force: true });
+  env.register(GENERATOR, { namespace: 'mlservice:app' });
+  await env.run('mlservice:app', { yes: true, skipInstall: true, ...options });
+  return dir;
+}
+
+function npm(dir: string, ...args: string[]): string {
+  const r = spawnSync('npm', args, { cwd: dir, env: ENV, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: 15 * 60_000 });
+  const out = `${r.stdout}\n${r.stderr}`;
+  if (r.status !== 0) throw new Error(`npm ${args.join(' ')} failed in ${dir} (exit ${r.status}):\n${out.slice(-6000)}`);
+  return out;
+}
+
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+
+async function waitFor(url: string, status = 200, ms = 30_000): Promise<void> {
+  const end = Date.now() + ms;
+  for (;;) {
+    try {
+      if ((await fetch(url)).status === status) return;
+    } catch {}
+    if (Date.now() > end) throw new Error(`${url} did not answer ${status} within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+describe('iris service, installed and run for real', () => {
+  let dir: string;
+  let server: ChildProcess | undefined;
+  let base: string;
+  let serverLog = '';
+
+  beforeAll(async () => {
+    dir = await scaffold({});
+    npm(dir, 'install', '--no-audit', '--no-fund', '--prefer-offline');
+  }, 15 * 60_000);
+
+  afterAll(() => server?.kill('SIGKILL'));
+
+  it('typechecks and passes its own tests', () => {
+    npm(dir, 'run', 'typecheck');
+    const out = npm(dir, 'test');
+    expect(out).toMatch(/Tests\s+\d+ passed/);
+  }, 10 * 60_000);
+
+  it('trains a model bundle that meets the quality gate', () => {
+    const out = npm(dir, 'run', 'train');
+    expect(out).toMatch(/accuracy/);
+    const metadata = JSON.parse(readFileSync(join(dir, 'model_bin/metadata.json'), 'utf8'));
+    expect(metadata.model_uuid).toMatch(/^[0-9a-f-]{36}$/);
+    expect(metadata.classes).toEqual(['setosa', 'versicolor', 'virginica']);
+    expect(metadata.metrics.accuracy).toBeGreaterThanOrEqual(0.9);
+  }, 5 * 60_000);
+
+  it('serves /predict, /docs/json and health over HTTP, and stops cleanly on SIGTERM', async () => {
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    server = spawn('node', ['dist/src/server.js'], { cwd: dir, env: { ...ENV, PORT: String(port), HOST: '127.0.0.1' } });
+    server.stdout!.on('data', (d) => (serverLog += d));
+    server.stderr!.on('data', (d) => (serverLog += d));
+    await waitFor(`${base}/health/live`);
+    await waitFor(`${base}/health/ready`);
+    const metadata = JSON.parse(readFileSync(join(dir, 'model_bin/metadata.json'), 'utf8'));
+
+    const post = (body: string, headers: Record<string, string> = {}) =>
+      fetch(`${base}/predict`, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers } });
+
+    const ok = await post(JSON.stringify({ sepal_length: 5.1, sepal_width: 3.5, petal_length: 1.4, petal_width: 0.2, flower_id: 'f-1' }), { 'x-request-id': 'req-e2e-1' });
+    expect(ok.status).toBe(200);
+    expect(ok.headers.get('x-request-id')).toBe('req-e2e-1');
+    const answer = await ok.json();
+    expect(answer.request_id).toBe('req-e2e-1');
+    expect(answer.model.uuid).toBe(metadata.model_uuid);
+    expect(answer.predictions).toHaveLength(1);
+    expect(answer.predictions[0].label).toBe('setosa');
+    expect(answer.predictions[0].entity_id).toBe('f-1');
+    const probabilities = Object.values(answer.predictions[0].probabilities) as number[];
+    expect(probabilities.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 3);
+
+    const batch = await post(JSON.stringify([
+      { sepal_length: 5.1, sepal_width: 3.5, petal_length: 1.4, petal_width: 0.2 },
+      { sepal_length: 6.7, sepal_width: 3.0, petal_length: 5.2, petal_width: 2.3 },
+    ]));
+    expect(batch.status).toBe(200);
+    expect((await batch.json()).predictions.map((p: { label: string }) => p.label)).toEqual(['setosa', 'virginica']);
+
+    const bad = await post(JSON.stringify({ sepal_length: 'wide', sepal_width: 3.5, petal_length: 14, colour: 'red' }));
+    expect(bad.status).toBe(400);
+    const error = await bad.json();
+    const text = JSON.stringify(error.details);
+    for (const name of ['sepal_length', 'petal_length', 'petal_width', 'colour']) expect(text).toContain(name);
+    expect(text).toContain('"wide"');
+
+    const malformed = await post('{"sepal_length": 5.1,');
+    expect(malformed.status).toBe(400);
+
+    const docs = await (await fetch(`${base}/docs/json`)).json();
+    expect(JSON.stringify(docs)).toContain('petal_width');
+    expect(docs.paths['/predict'].post).toBeDefined();
+
+    server.kill('SIGTERM');
+    const code = await new Promise((r) => server!.on('exit', (c) => r(c)));
+    expect(code, serverLog).toBe(0);
+    server = undefined;
+  }, 120_000);
+
+  describe.each(['mixed', 'regression', 'hostile'])('the %s spec on the same install', (name) => {
+    it('builds, trains and passes its own tests', async () => {
+      const other = await scaffold({ features: fixture(name, 'features.yaml'), config: fixture(name, 'config.yaml') });
+      symlinkSync(join(dir, 'node_modules'), join(other, 'node_modules'), 'dir');
+      npm(other, 'run', 'typecheck');
+      npm(other, 'run', 'train');
+      expect(npm(other, 'test')).toMatch(/Tests\s+\d+ passed/);
+    }, 10 * 60_000);
+  });
+});
