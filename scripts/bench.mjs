@@ -1,0 +1,18 @@
+// `npm run bench` in this repo: scaffold the iris service into .tmp/bench-service (kept between runs),
+// install it, and run the service's own benchmark (its `npm run bench`), passing extra arguments on.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { createEnv } from 'yeoman-environment';
+
+const dir = fileURLToPath(new URL('../.tmp/bench-service/', import.meta.url));
+mkdirSync(dir, { recursive: true });
+const env = createEnv({ cwd: dir, skipInstall: true, force: true });
+env.register(fileURLToPath(new URL('../generators/app/index.js', import.meta.url)), { namespace: 'mlservice:app' });
+await env.run('mlservice:app', { yes: true, skipInstall: true, example: 'iris' });
+const npm = (...args) => {
+  const r = spawnSync('npm', args, { cwd: dir, stdio: 'inherit', env: { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip' } });
+  if (r.status !== 0) process.exit(r.status ?? 1);
+};
+npm('install', '--no-audit', '--no-fund', '--prefer-offline');
+npm('run', 'bench', '--', ...process.argv.slice(2));
