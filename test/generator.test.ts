@@ -183,3 +183,35 @@ describe('re-running in an existing service', () => {
     expect(existsSync(join(first.dir, 'data/train.csv'))).toBe(true);
   });
 });
+
+describe('bring your own ONNX model', () => {
+  // A real ONNX file, written by the same builder the generated service trains with.
+  async function modelFile(features: number): Promise<string> {
+    const { buildSoftmaxRegression } = await import('../templates/service/src/model/onnx-builder.js');
+    const dir = mkdtempSync(join(tmpdir(), 'mlservice-byo-'));
+    const bytes = buildSoftmaxRegression({ features, outputs: 3, weights: new Array(features * 3).fill(0.1), bias: [0, 0, 0] });
+    writeFileSync(join(dir, 'model.onnx'), bytes);
+    writeFileSync(join(dir, 'features.yaml'), readFileSync(join(EXAMPLE, 'features.yaml')));
+    writeFileSync(join(dir, 'config.yaml'), 'model:\n  onnx_path: model.onnx\n');
+    return dir;
+  }
+
+  it('checks the model against the features and copies it into the service', async () => {
+    const dir = await modelFile(4);
+    const { read, yaml, dir: out } = await generate({ features: join(dir, 'features.yaml'), config: join(dir, 'config.yaml') });
+    expect(yaml('config.yaml').model.onnx_path).toBe('model_src/model.onnx');
+    expect(readFileSync(join(out, 'model_src/model.onnx'))).toEqual(readFileSync(join(dir, 'model.onnx')));
+    expect(read('src/schemas/features.ts')).toContain('sepal_length');
+  });
+
+  it('refuses a model whose input width differs from the features, writing nothing', async () => {
+    const dir = await modelFile(3);
+    let out = '';
+    const run = helpers
+      .run(GENERATOR)
+      .inTmpDir((d) => (out = d))
+      .withOptions({ yes: true, skipInstall: true, features: join(dir, 'features.yaml'), config: join(dir, 'config.yaml') });
+    await expect(run).rejects.toThrow(/config\.yaml: model\.onnx_path: the model's input "input" takes 3 values per row, features\.yaml declares 4 features/);
+    expect(readdirSync(out)).toEqual([]);
+  });
+});
