@@ -1,4 +1,6 @@
+import { posix } from 'node:path';
 import Handlebars from 'handlebars';
+import { stringify as toYaml } from 'yaml';
 import { NODE_VERSION } from '../dependencies.js';
 import type { ServiceSpec } from '../spec/types.js';
 import { exampleRow } from './json-schema.js';
@@ -16,6 +18,41 @@ export function templateContext(spec: ServiceSpec) {
     exampleBody: JSON.stringify(example),
     isClassification: spec.task === 'classification',
     fluentdEnabled: spec.config.logging.fluentd.enabled,
+    deploy: deployContext(spec),
+  };
+}
+
+/** The container's working directory (Dockerfile WORKDIR); relative config paths resolve from it. */
+export const CONTAINER_WORKDIR = '/app';
+
+/** Values the Dockerfile, the Jenkins pipelines and the Helm chart print (computed here, not in templates). */
+export function deployContext(spec: ServiceSpec) {
+  const { image, model } = spec.config;
+  const gate = model.quality_gate;
+  const dockerHub = ['docker.io', 'index.docker.io', 'registry-1.docker.io'].includes(image.registry);
+  return {
+    /** registry/repository, without tag. */
+    imageName: `${image.registry}/${image.repository}`,
+    /** registry/repository:tag with the tag of config.yaml. */
+    imageRef: `${image.registry}/${image.repository}:${image.tag}`,
+    /** The chart's folder in the service. */
+    chartPath: `helm/${spec.config.service.name}`,
+    /** The URL withDockerRegistry logs in to (Docker Hub has its own). */
+    registryUrl: dockerHub ? 'https://index.docker.io/v1/' : `https://${image.registry}`,
+    workdir: CONTAINER_WORKDIR,
+    /** Absolute path of the model bundle inside the image. */
+    modelDir: posix.resolve(CONTAINER_WORKDIR, model.dir),
+    configPath: posix.join(CONTAINER_WORKDIR, 'config.yaml'),
+    /** What `npm run train` does in the image build: train, or pack the brought ONNX model. */
+    modelStep: model.onnx_path ? `packs the brought ONNX model ${model.onnx_path} into the model bundle (config model.onnx_path)` : 'trains the model and fails the build when the quality gate of config.yaml is not met',
+    /** The quality gate with its metric resolved (accuracy for classification, r2 for regression). */
+    qualityGate: {
+      metric: gate.metric ?? (spec.task === 'classification' ? 'accuracy' : 'r2'),
+      min: gate.min ?? null,
+      max: gate.max ?? null,
+    },
+    /** config.yaml as the `config:` block of the chart's values.yaml (carried by the ConfigMap). */
+    helmConfigYaml: toYaml({ config: spec.config }).trimEnd(),
   };
 }
 export type TemplateContext = ReturnType<typeof templateContext>;
