@@ -1,0 +1,286 @@
+// The generated Helm chart, checked with a real helm (scripts/install-tools.sh) and kubernetes-models.
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import { findManifest, parseManifests, validateManifest, type Manifest } from '../helpers/kubernetes.js';
+import { scaffold } from '../helpers/scaffold.js';
+import { requireHelm, run } from '../helpers/tools.js';
+
+const helm = (args: string[], cwd: string) => run(requireHelm(), args, cwd);
+
+/** Every optional part switched on: ingress, autoscaling, NodePort with a fixed port, Fluentd. */
+export const ALL_ON_CONFIG = `
+service:
+  name: iris-all-on
+  port: 9090
+  description: All optional deployment parts on
+model:
+  dir: bundle/current
+image:
+  registry: registry.internal:5000
+  repository: team/iris
+  tag: "2.3.4"
+  credentials_id: registry-push
+logging:
+  level: debug
+  fluentd:
+    enabled: true
+    host: fluentd.logging.svc.cluster.local
+    port: 24225
+kubernetes:
+  namespace: ml-prod
+  deployment_name: iris-api
+  credentials_id: kube-prod
+  replicas: 3
+  service:
+    type: NodePort
+    port: 8000
+    node_port: 30080
+  resources:
+    cpu_request: 250m
+    memory_request: 300Mi
+    cpu_limit: "2"
+    memory_limit: 1Gi
+  ingress:
+    enabled: true
+    host: iris.example.com
+    class_name: nginx
+  autoscaling:
+    enabled: true
+    min_replicas: 2
+    max_replicas: 7
+    target_cpu_percent: 65
+`;
+
+interface Rendered {
+  dir: string;
+  chart: string;
+  config: any;
+  manifests: Manifest[];
+}
+
+async function render(options: { config?: string; features?: string }, extraArgs: string[] = []): Promise<Rendered> {
+  const dir = await scaffold(options);
+  const config = parseYaml(readFileSync(join(dir, 'config.yaml'), 'utf8'));
+  const chart = join('helm', config.service.name);
+  const lint = helm(['lint', '--strict', chart], dir);
+  expect(lint.status, lint.output).toBe(0);
+  expect(lint.stdout).toContain('0 chart(s) failed');
+  const template = helm(['template', config.kubernetes.deployment_name, chart, '--namespace', config.kubernetes.namespace, ...extraArgs], dir);
+  expect(template.status, template.output).toBe(0);
+  return { dir, chart, config, manifests: parseManifests(template.stdout) };
+}
+
+/**
+ * NOTES.txt as `helm install` would print it. `helm install --dry-run` needs a reachable cluster, so a copy of
+ * the chart renders it through `tpl` into a throw-away template instead.
+ */
+function renderNotes(dir: string, chart: string, release: string, namespace: string, extraArgs: string[] = []): string {
+  const copy = join(mkdtempSync(join(tmpdir(), 'mlservice-notes-')), 'chart');
+  cpSync(join(dir, chart), copy, { recursive: true });
+  cpSync(join(copy, 'templates/NOTES.txt'), join(copy, 'notes.tpl'));
+  writeFileSync(join(copy, 'templates/zz-notes.yaml'), 'notes: {{ tpl (.Files.Get "notes.tpl") . | toJson }}\n');
+  const t = helm(['template', release, copy, '--namespace', namespace, '--show-only', 'templates/zz-notes.yaml', ...extraArgs], dir);
+  expect(t.status, t.output).toBe(0);
+  return parseYaml(t.stdout).notes;
+}
+
+function container(deployment: Manifest) {
+  expect(deployment.spec.template.spec.containers).toHaveLength(1);
+  return deployment.spec.template.spec.containers[0];
+}
+
+const envOf = (c: any) => Object.fromEntries(c.env.map((e: any) => [e.name, e.value]));
+
+describe('Helm chart with the iris defaults', () => {
+  let r: Rendered;
+  beforeAll(async () => {
+    r = await render({});
+  });
+
+  it('renders only the default objects, each valid for its kind', async () => {
+    expect(r.manifests.map((m) => m.kind).sort()).toEqual(['ConfigMap', 'Deployment', 'Pod', 'PodDisruptionBudget', 'Service', 'ServiceAccount']);
+    for (const m of r.manifests) await validateManifest(m);
+  });
+
+  it('Chart.yaml and values.yaml are generated from config.yaml', () => {
+    const chart = parseYaml(readFileSync(join(r.dir, r.chart, 'Chart.yaml'), 'utf8'));
+    expect(chart).toMatchObject({ apiVersion: 'v2', name: 'iris-service', version: r.config.service.version, appVersion: r.config.service.version, description: r.config.service.description });
+    const values = parseYaml(readFileSync(join(r.dir, r.chart, 'values.yaml'), 'utf8'));
+    expect(values.config).toEqual(r.config);
+    expect(values.image).toMatchObject({ repository: 'registry.example.com/ml/iris-service', tag: 'latest' });
+  });
+
+  it('the Deployment carries the image, replicas, port and probes of config.yaml', () => {
+    const d = findManifest(r.manifests, 'Deployment');
+    expect(d.metadata.name).toBe(r.config.kubernetes.deployment_name);
+    expect(d.spec.replicas).toBe(r.config.kubernetes.replicas);
+    expect(d.spec.replicas).toBe(2);
+    const c = container(d);
+    expect(c.image).toBe(`${r.config.image.registry}/${r.config.image.repository}:${r.config.image.tag}`);
+    expect(c.ports).toEqual([{ name: 'http', containerPort: r.config.service.port, protocol: 'TCP' }]);
+    expect(c.startupProbe.httpGet).toEqual({ path: '/health/ready', port: 'http' });
+    expect(c.readinessProbe.httpGet).toEqual({ path: '/health/ready', port: 'http' });
+    expect(c.livenessProbe.httpGet).toEqual({ path: '/health/live', port: 'http' });
+    expect(c.resources).toEqual({
+      requests: { cpu: r.config.kubernetes.resources.cpu_request, memory: r.config.kubernetes.resources.memory_request },
+      limits: { cpu: r.config.kubernetes.resources.cpu_limit, memory: r.config.kubernetes.resources.memory_limit },
+    });
+    expect(envOf(c)).toEqual({
+      CONFIG_PATH: '/etc/mlservice/config.yaml',
+      PORT: String(r.config.service.port),
+      LOG_LEVEL: r.config.logging.level,
+      MLS_MODEL_DIR: '/app/model_bin',
+      MLS_LOGGING_FLUENTD_ENABLED: 'false',
+      MLS_LOGGING_FLUENTD_HOST: r.config.logging.fluentd.host,
+      MLS_LOGGING_FLUENTD_PORT: String(r.config.logging.fluentd.port),
+    });
+  });
+
+  it('runs locked down: non-root, read-only root filesystem with a writable /tmp, no capabilities', () => {
+    const d = findManifest(r.manifests, 'Deployment');
+    const pod = d.spec.template.spec;
+    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000 });
+    expect(pod.automountServiceAccountToken).toBe(false);
+    const c = container(d);
+    expect(c.securityContext).toEqual({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ['ALL'] } });
+    expect(c.volumeMounts).toEqual(expect.arrayContaining([{ name: 'tmp', mountPath: '/tmp' }, { name: 'config', mountPath: '/etc/mlservice', readOnly: true }]));
+    expect(pod.volumes).toEqual(expect.arrayContaining([{ name: 'tmp', emptyDir: { sizeLimit: '64Mi' } }, { name: 'config', configMap: { name: 'iris-service' } }]));
+  });
+
+  it('the ConfigMap carries config.yaml, and the pods roll when it changes', () => {
+    const cm = findManifest(r.manifests, 'ConfigMap');
+    expect(parseYaml(cm.data!['config.yaml']!)).toEqual(r.config);
+    const d = findManifest(r.manifests, 'Deployment');
+    expect(d.spec.template.metadata.annotations['checksum/config']).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('the Service exposes the named http port with the type and port of config.yaml', () => {
+    const s = findManifest(r.manifests, 'Service');
+    expect(s.spec.type).toBe('ClusterIP');
+    expect(s.spec.ports).toEqual([{ name: 'http', port: r.config.kubernetes.service.port, targetPort: 'http', protocol: 'TCP' }]);
+    expect(s.spec.selector).toEqual(findManifest(r.manifests, 'Deployment').spec.selector.matchLabels);
+  });
+
+  it('helm test pod calls /health/ready and POSTs the example through the Service', () => {
+    const pod = findManifest(r.manifests, 'Pod');
+    expect(pod.metadata.annotations!['helm.sh/hook']).toBe('test');
+    const c = pod.spec.containers[0];
+    expect(c.command.join('\n')).toContain('/health/ready');
+    expect(envOf(c).BASE_URL).toBe(`http://iris-service:${r.config.kubernetes.service.port}`);
+    expect(JSON.parse(envOf(c).EXAMPLE_REQUEST)).toMatchObject({ sepal_length: 5.1 });
+  });
+
+  it('NOTES.txt prints real commands for the release', () => {
+    const notes = renderNotes(r.dir, r.chart, 'iris-service', 'ml-services');
+    expect(notes).toContain('kubectl --namespace ml-services rollout status deployment/iris-service');
+    expect(notes).toContain('port-forward service/iris-service 8080:80');
+    expect(notes).toContain(`--data '{"sepal_length":5.1`);
+    expect(notes).toContain('helm test iris-service --namespace ml-services --logs');
+  });
+
+  it('a release name other than the chart name keeps the names of config.yaml', () => {
+    const t = helm(['template', 'other', r.chart, '--set', 'fullnameOverride='], r.dir);
+    expect(t.status, t.output).toBe(0);
+    expect(findManifest(parseManifests(t.stdout), 'Deployment').metadata.name).toBe('other-iris-service');
+  });
+});
+
+describe('Helm chart with every optional part on (ingress, autoscaling, NodePort, Fluentd)', () => {
+  let r: Rendered;
+  beforeAll(async () => {
+    r = await render({ config: ALL_ON_CONFIG });
+  });
+
+  it('renders Ingress and HorizontalPodAutoscaler too, each object valid for its kind', async () => {
+    expect(r.manifests.map((m) => m.kind).sort()).toEqual(['ConfigMap', 'Deployment', 'HorizontalPodAutoscaler', 'Ingress', 'Pod', 'PodDisruptionBudget', 'Service', 'ServiceAccount']);
+    for (const m of r.manifests) await validateManifest(m);
+    for (const m of r.manifests) expect(m.metadata.name).toMatch(/^iris-api/);
+  });
+
+  it('the Deployment follows config.yaml: image, port, probes, Fluentd env; replicas left to the HPA', () => {
+    const d = findManifest(r.manifests, 'Deployment');
+    expect(d.metadata.name).toBe('iris-api');
+    expect(d.spec.replicas).toBeUndefined();
+    const c = container(d);
+    expect(c.image).toBe('registry.internal:5000/team/iris:2.3.4');
+    expect(c.ports).toEqual([{ name: 'http', containerPort: 9090, protocol: 'TCP' }]);
+    expect(c.readinessProbe.httpGet.port).toBe('http');
+    expect(c.resources).toEqual({ requests: { cpu: '250m', memory: '300Mi' }, limits: { cpu: '2', memory: '1Gi' } });
+    expect(envOf(c)).toMatchObject({
+      PORT: '9090',
+      LOG_LEVEL: 'debug',
+      MLS_MODEL_DIR: '/app/bundle/current',
+      MLS_LOGGING_FLUENTD_ENABLED: 'true',
+      MLS_LOGGING_FLUENTD_HOST: 'fluentd.logging.svc.cluster.local',
+      MLS_LOGGING_FLUENTD_PORT: '24225',
+    });
+  });
+
+  it('the Service is a NodePort on the fixed node port', () => {
+    const s = findManifest(r.manifests, 'Service');
+    expect(s.spec.type).toBe('NodePort');
+    expect(s.spec.ports).toEqual([{ name: 'http', port: 8000, targetPort: 'http', protocol: 'TCP', nodePort: 30080 }]);
+  });
+
+  it('the Ingress routes the host to the http port, with the class of config.yaml', () => {
+    const i = findManifest(r.manifests, 'Ingress');
+    expect(i.spec.ingressClassName).toBe('nginx');
+    expect(i.spec.rules).toEqual([
+      { host: 'iris.example.com', http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'iris-api', port: { name: 'http' } } } }] } },
+    ]);
+  });
+
+  it('the HPA scales the Deployment between the bounds of config.yaml', () => {
+    const h = findManifest(r.manifests, 'HorizontalPodAutoscaler');
+    expect(h.spec).toMatchObject({ scaleTargetRef: { kind: 'Deployment', name: 'iris-api' }, minReplicas: 2, maxReplicas: 7 });
+    expect(h.spec.metrics[0].resource).toEqual({ name: 'cpu', target: { type: 'Utilization', averageUtilization: 65 } });
+  });
+
+  it('NOTES.txt gives the ingress URL', () => {
+    expect(renderNotes(r.dir, r.chart, 'iris-api', 'ml-prod')).toContain('export SERVICE_URL=http://iris.example.com');
+  });
+
+  it('a NodePort without ingress prints the node port commands', () => {
+    expect(renderNotes(r.dir, r.chart, 'iris-api', 'ml-prod', ['--set', 'ingress.enabled=false'])).toContain('-o jsonpath="{.spec.ports[0].nodePort}" services iris-api');
+  });
+});
+
+describe('Helm chart with hostile values', () => {
+  it('a description with quotes and newlines, an odd training path and a hostile features file still lint and render', async () => {
+    const config = `
+service:
+  name: hostile-chart
+  description: "A \\"quoted\\" description: with 'single' quotes, {{ .Values }}, #hash, $dollars\\nand a second line"
+model:
+  dir: "models/it's here"
+image:
+  repository: "ml/hostile"
+  tag: "1.0.0-rc.1"
+logging:
+  fluentd:
+    host: "fluentd # not a comment"
+`;
+    const features = readFileSync(new URL('../fixtures/hostile/features.yaml', import.meta.url), 'utf8');
+    const r = await render({ config, features });
+    for (const m of r.manifests) await validateManifest(m);
+    const chart = parseYaml(readFileSync(join(r.dir, r.chart, 'Chart.yaml'), 'utf8'));
+    expect(chart.description).toBe(`A "quoted" description: with 'single' quotes, {{ .Values }}, #hash, $dollars\nand a second line`);
+    const c = container(findManifest(r.manifests, 'Deployment'));
+    expect(envOf(c).MLS_MODEL_DIR).toBe("/app/models/it's here");
+    expect(envOf(c).MLS_LOGGING_FLUENTD_HOST).toBe('fluentd # not a comment');
+    const pod = findManifest(r.manifests, 'Pod');
+    const example = JSON.parse(envOf(pod.spec.containers[0]).EXAMPLE_REQUEST);
+    expect(Object.keys(example)).toEqual(expect.arrayContaining(['__proto__', 'a"b', '$z`${process.exit(1)}`']));
+    expect(parseYaml(findManifest(r.manifests, 'ConfigMap').data!['config.yaml']!)).toEqual(r.config);
+    // the curl command of NOTES.txt passes the hostile example to the shell intact
+    const notes = renderNotes(r.dir, r.chart, 'hostile-chart', 'default');
+    const curl = notes.split('\n').find((line) => line.includes('/predict'))!;
+    const data = curl.slice(curl.indexOf('--data ') + 7, curl.lastIndexOf(' $SERVICE_URL'));
+    const echoed = run('bash', ['-c', `printf '%s' ${data}`]);
+    expect(echoed.status, echoed.output).toBe(0);
+    expect(echoed.stdout).toBe(envOf(pod.spec.containers[0]).EXAMPLE_REQUEST);
+  });
+});
