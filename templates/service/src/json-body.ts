@@ -3,14 +3,15 @@ import type { FastifyError, FastifyInstance } from 'fastify';
 import { HttpError } from './errors.js';
 
 /**
- * application/json bodies through fastify's own parser (same speed, same prototype-poisoning
+ * The only body parser: application/json bodies through fastify's own parser (same speed, same prototype-poisoning
  * guard), except that a malformed body is answered with the parser's message: fastify's parser
  * says only "Body is not valid JSON", which does not tell a client where the mistake is.
  * Only failed bodies are parsed a second time.
  */
 export function registerJsonBodyParser(app: FastifyInstance, opts: { protoAction: 'error' | 'ignore' }): void {
   const parse = app.getDefaultJsonParser(opts.protoAction, 'error');
-  app.removeContentTypeParser('application/json');
+  // Only JSON: without this, fastify's text/plain parser would hand a string to validation (400, not 415).
+  app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     parse(request, body as string, (err, value) => {
       if ((err as FastifyError | null)?.code === 'FST_ERR_CTP_INVALID_JSON_BODY') done(explainInvalidJson(body as string), undefined);
