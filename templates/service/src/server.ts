@@ -2,6 +2,8 @@
 // `npm start`: config -> runtime -> app -> listen, then load the model; SIGTERM/SIGINT -> graceful close.
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
+import { createLogger } from './logging/logger.js';
+import { PredictionLog } from './logging/prediction-log.js';
 import { OnnxModelRuntime } from './model/onnx-runtime.js';
 
 async function main(): Promise<void> {
@@ -13,7 +15,11 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const runtime = new OnnxModelRuntime({ dir: config.model.dir, topN: config.model.top_n });
-  const app = buildApp({ config, runtime });
+  // Prediction log (src/logging): stdout always, Fluentd when enabled; app.close() flushes it (onClose hook).
+  const logger = createLogger(config);
+  const predictionLog = new PredictionLog({ config, logger, model: () => (runtime.ready ? runtime.metadata : null) });
+  const app = buildApp({ config, runtime, logger, onPrediction: predictionLog.onPrediction });
+  predictionLog.attach(app);
 
   let closing = false;
   const shutdown = async (signal: string) => {

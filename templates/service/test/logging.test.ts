@@ -15,7 +15,7 @@ import { OnnxModelRuntime } from '../src/model/onnx-runtime.js';
 import { exampleRow, modelSpec } from '../src/schemas/features.js';
 import type { ModelSpec } from '../src/schemas/model-spec.js';
 import { trainAndWriteBundle } from '../src/train.js';
-import { freePort, Receiver, sleep, waitFor, withTimeout } from './logging-helpers.js';
+import { BlackHole, freePort, Receiver, sleep, waitFor, withTimeout } from './logging-helpers.js';
 
 const base = loadConfig();
 const PREFIX = 'test-svc';
@@ -205,16 +205,19 @@ describe('faults: /predict keeps answering 200 and no record is lost', () => {
     expect(log.stats()).toMatchObject({ accepted: 20, delivered: 20, dropped: 0, pending: 0 });
   });
 
-  it('receiver stopped mid-run and restarted within the buffer bound: every record arrives (duplicates only with the same event_id)', async () => {
+  it('receiver killed mid-run and restarted within the buffer bound: every record arrives (duplicates only with the same event_id)', async () => {
     const port = await freePort();
     const rcv = await receiver(port);
     const { app, log } = await service(serviceConfig(port, { buffer_max_records: 1_000 }));
     const sent: string[] = [];
     for (let i = 0; i < 40; i++) await predict(app, `run-${sent.push(`run-${i}`) - 1}`, row(i), 500);
     await waitFor(() => rcv.withTag(PRED_TAG).length >= 40, 5_000, 'the first 40 records');
-    await rcv.stop();
-    // Fluentd away: records sent now are queued, or written into a dying socket and re-sent after the ack timeout.
-    for (let i = 40; i < 100; i++) await predict(app, `run-${sent.push(`run-${i}`) - 1}`, row(i), 500);
+    // Fluentd crashes while records are on the way: those written into the dying socket are re-sent
+    // after the ack timeout; those sent while it is away are queued.
+    const batch = Array.from({ length: 30 }, (_, k) => predict(app, `run-${sent.push(`run-${40 + k}`) - 1}`, row(40 + k), 1_000));
+    await rcv.kill();
+    await Promise.all(batch);
+    for (let i = 70; i < 100; i++) await predict(app, `run-${sent.push(`run-${i}`) - 1}`, row(i), 500);
     await sleep(400);
     await rcv.start();
     for (let i = 100; i < 120; i++) await predict(app, `run-${sent.push(`run-${i}`) - 1}`, row(i), 500);
@@ -233,6 +236,22 @@ describe('faults: /predict keeps answering 200 and no record is lost', () => {
     expect(byEvent.size).toBe(120);
     expect(log.stats()).toMatchObject({ accepted: 120, delivered: 120, dropped: 0 });
     console.log(`[logging test] restart mid-run: ${records.length} records received for 120 predictions (${records.length - 120} duplicates), ${log.stats()!.retried} re-sends`);
+  });
+
+  it('Fluentd hangs (takes the records, never acks), dies, comes back: the unacked records are sent again', async () => {
+    const port = await freePort();
+    const hole = new BlackHole(port);
+    await hole.start();
+    const { app, log } = await service(serviceConfig(port, { ack_timeout_ms: 300 }));
+    for (let i = 0; i < 20; i++) await predict(app, `hung-${i}`, row(i), 500);
+    await waitFor(() => hole.bytes > 0, 5_000, 'bytes written to the hung Fluentd');
+    expect(log.stats()).toMatchObject({ delivered: 0, pending: 20 });
+    await hole.kill();
+    const rcv = await receiver(port);
+    await waitFor(() => uniqueBy(rcv.withTag(PRED_TAG), 'request_id').size === 20, 10_000, 'the 20 re-sent records');
+    await waitFor(() => log.stats()!.pending === 0, 5_000, 'pending 0');
+    expect(log.stats()!.retried).toBeGreaterThan(0);
+    expect(log.stats()).toMatchObject({ accepted: 20, delivered: 20, dropped: 0 });
   });
 
   it('buffer overflow: records beyond buffer_max_records are dropped, counted exactly, and the count is logged', async () => {
