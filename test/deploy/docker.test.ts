@@ -1,0 +1,102 @@
+// The generated Dockerfile and .dockerignore, checked with dockerfile-utils and dockerfilelint.
+// (No Docker engine runs on these machines: the image itself is built by the build-image pipeline.)
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { validate } from 'dockerfile-utils';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { scaffold } from '../helpers/scaffold.js';
+import { npmBin, run } from '../helpers/tools.js';
+
+const require = createRequire(import.meta.url);
+const dockerfilelint = require('dockerfilelint') as { run: (configDir: string, content: string) => { line: number; category: string; title: string; description: string }[] };
+
+/** dockerfile-utils (severity 1 = error) and dockerfilelint (every item is a finding: it has no severities). */
+function lint(dir: string) {
+  const text = readFileSync(join(dir, 'Dockerfile'), 'utf8');
+  const utils = validate(text).filter((d) => d.severity === 1);
+  const dfl = dockerfilelint.run(dir, text);
+  return { text, utils, dfl };
+}
+
+/** The instructions of a Dockerfile, continuation lines joined, comments dropped. */
+const instructions = (text: string) =>
+  text
+    .replace(/\\\n/g, ' ')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'));
+
+describe('Dockerfile of the iris service', () => {
+  let dir: string;
+  let text: string;
+  beforeAll(async () => {
+    dir = await scaffold({});
+    text = readFileSync(join(dir, 'Dockerfile'), 'utf8');
+  });
+
+  it('dockerfile-utils and dockerfilelint report no errors', () => {
+    const r = lint(dir);
+    expect(r.utils, JSON.stringify(r.utils)).toEqual([]);
+    expect(r.dfl, JSON.stringify(r.dfl)).toEqual([]);
+    const cli = run(npmBin('dockerfilelint'), ['Dockerfile'], dir);
+    expect(cli.status, cli.output).toBe(0);
+  });
+
+  it('is multi-stage: npm ci, build and train in the build stage; production dependencies only at run time', () => {
+    const lines = instructions(text);
+    const runtime = lines.indexOf('FROM node:20.20.2-bookworm-slim AS runtime');
+    expect(lines[0]).toBe('FROM node:20.20.2-bookworm-slim AS build');
+    expect(runtime).toBeGreaterThan(0);
+    const build = lines.slice(0, runtime);
+    const final = lines.slice(runtime);
+    expect(build).toEqual(expect.arrayContaining(['COPY package.json package-lock.json .npmrc ./', 'RUN npm ci --no-audit --no-fund', 'RUN npm run train']));
+    expect(build.indexOf('COPY package.json package-lock.json .npmrc ./')).toBeLessThan(build.indexOf('RUN npm ci --no-audit --no-fund'));
+    expect(final).toEqual(expect.arrayContaining([
+      'COPY package.json package-lock.json .npmrc ./',
+      'RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force',
+      'COPY --from=build /app/dist ./dist',
+      'COPY --from=build ["/app/model_bin", "/app/model_bin"]',
+      'COPY config.yaml features.yaml ./',
+      'USER 1000:1000',
+      'EXPOSE 8080',
+      'CMD ["node", "dist/src/server.js"]',
+    ]));
+    // the onnxruntime-node install setting applies inside the build: .npmrc is copied and the variable set
+    expect(text).toContain('ONNXRUNTIME_NODE_INSTALL=skip');
+    expect(readFileSync(join(dir, '.npmrc'), 'utf8')).toContain('onnxruntime-node-install=skip');
+    // the non-root user comes before the command
+    expect(final.indexOf('USER 1000:1000')).toBeLessThan(final.indexOf('CMD ["node", "dist/src/server.js"]'));
+    expect(final.at(-1)).toBe('CMD ["node", "dist/src/server.js"]');
+  });
+
+  it('HEALTHCHECK calls /health/live on the configured port with node (no curl in the slim image)', () => {
+    const hc = instructions(text).find((l) => l.startsWith('HEALTHCHECK'))!;
+    expect(hc).toMatch(/CMD \["node", "-e", ".*fetch\('http:\/\/127\.0\.0\.1:8080\/health\/live'\)/);
+    // the exec-form JSON array parses and its script is valid JavaScript
+    const argv = JSON.parse(hc.slice(hc.indexOf('CMD ') + 4)) as string[];
+    expect(argv.slice(0, 2)).toEqual(['node', '-e']);
+    expect(() => new Function(argv[2]!)).not.toThrow();
+  });
+
+  it('.dockerignore keeps local builds and VCS out, and the inputs of the build in', () => {
+    const ignore = readFileSync(join(dir, '.dockerignore'), 'utf8').split('\n').filter((l) => l && !l.startsWith('#'));
+    expect(ignore).toEqual(expect.arrayContaining(['node_modules', 'dist', '.git', '.env']));
+    for (const kept of ['package.json', 'package-lock.json', '.npmrc', 'config.yaml', 'features.yaml', 'src', 'data', 'model_src', 'tsconfig.json']) expect(ignore).not.toContain(kept);
+  });
+});
+
+describe('Dockerfile from other configs', () => {
+  it('follows config.yaml (port, model dir) and keeps odd values inside their strings and comments', async () => {
+    const dir = await scaffold({ config: 'service:\n  port: 9191\nmodel:\n  dir: "models/it\'s \\"here\\""\nimage:\n  repository: "team/odd"\n  tag: "x\\ny"\n' });
+    const r = lint(dir);
+    expect(r.utils, JSON.stringify(r.utils)).toEqual([]);
+    expect(r.dfl, JSON.stringify(r.dfl)).toEqual([]);
+    const lines = instructions(r.text);
+    expect(lines).toContain('EXPOSE 9191');
+    expect(lines).toContain(`COPY --from=build ["/app/models/it's \\"here\\"", "/app/models/it's \\"here\\""]`);
+    expect(r.text).toContain("fetch('http://127.0.0.1:9191/health/live')");
+    // a user value with a line break stays inside its comment
+    expect(r.text).toContain('docker build -t "docker.io/team/odd:x\\ny" .');
+  });
+});
