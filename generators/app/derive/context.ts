@@ -18,6 +18,11 @@ export function templateContext(spec: ServiceSpec) {
     exampleBody: JSON.stringify(example),
     isClassification: spec.task === 'classification',
     fluentdEnabled: spec.config.logging.fluentd.enabled,
+    /** efk/: Elasticsearch index names must be lower case; daily indices are `<indexPrefix>-YYYYMMDD`. */
+    efk: {
+      indexPrefix: spec.config.logging.fluentd.tag_prefix.toLowerCase(),
+      indexPattern: `${spec.config.logging.fluentd.tag_prefix.toLowerCase()}-*`,
+    },
     deploy: deployContext(spec),
   };
 }
@@ -45,11 +50,11 @@ export function deployContext(spec: ServiceSpec) {
     configPath: posix.join(CONTAINER_WORKDIR, 'config.yaml'),
     /** What `npm run train` does in the image build: train, or pack the brought ONNX model. */
     modelStep: model.onnx_path ? `packs the brought ONNX model ${model.onnx_path} into the model bundle (config model.onnx_path)` : 'trains the model and fails the build when the quality gate of config.yaml is not met',
-    /** The quality gate with its metric resolved (accuracy for classification, r2 for regression). */
+    /** The quality gate as `npm run train` applies it, as strings for the pipeline ('' = not set; no metric = no gate). */
     qualityGate: {
-      metric: gate.metric ?? (spec.task === 'classification' ? 'accuracy' : 'r2'),
-      min: gate.min ?? null,
-      max: gate.max ?? null,
+      metric: gate.metric ?? '',
+      min: gate.min === undefined ? '' : String(gate.min),
+      max: gate.max === undefined ? '' : String(gate.max),
     },
     /** config.yaml as the `config:` block of the chart's values.yaml (carried by the ConfigMap). */
     helmConfigYaml: toYaml({ config: spec.config }).trimEnd(),
