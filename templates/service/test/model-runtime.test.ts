@@ -153,6 +153,21 @@ describe('bundles the runtime refuses', () => {
     expect(e.message).toMatch(/takes \d+ values per row; preprocessor\.json produces \d+/);
   });
 
+  it('a failed reload leaves the runtime not ready; a good one makes it ready again', async () => {
+    const runtime = new OnnxModelRuntime({ dir: bundleDir });
+    await runtime.load();
+    const corrupt = damagedCopy('reload-corrupt', (d) => writeFileSync(join(d, BUNDLE_FILES.model), Buffer.alloc(16, 7)));
+    const swapped = new OnnxModelRuntime({ dir: corrupt });
+    await expect(swapped.load()).rejects.toBeInstanceOf(ModelLoadError);
+    expect(swapped.ready).toBe(false);
+    expect(() => swapped.metadata).toThrow(ModelNotReadyError);
+    await runtime.load();
+    expect(runtime.ready).toBe(true);
+    expect(await runtime.predict([exampleRow], 1)).toHaveLength(1);
+    await runtime.close();
+    expect(runtime.ready).toBe(false);
+  });
+
   it('predict before load', async () => {
     await expect(new OnnxModelRuntime({ dir: bundleDir }).predict([exampleRow], 1)).rejects.toBeInstanceOf(ModelNotReadyError);
   });

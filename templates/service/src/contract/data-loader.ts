@@ -73,7 +73,12 @@ export class CsvDataLoader implements DataLoader {
     }
     // Records as arrays (not `columns: true`): the header is read here, so a column named `__proto__`
     // cannot land on an object prototype.
-    const records = parse(text, { bom: true, skip_empty_lines: true, info: true, relax_column_count: false }) as { record: string[]; info: { lines: number } }[];
+    let records: { record: string[]; info: { lines: number } }[];
+    try {
+      records = parse(text, { bom: true, skip_empty_lines: true, info: true });
+    } catch (e) {
+      throw new Error(`${path}: ${(e as Error).message}`);
+    }
     const header = records[0]?.record;
     if (!header) throw new Error(`${path} is empty. Fix: add a header row and training rows.`);
     const column = new Map(header.map((name, i) => [name.trim(), i]));

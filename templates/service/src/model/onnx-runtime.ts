@@ -76,7 +76,7 @@ export class OnnxModelRuntime implements ModelRuntime {
   }
 
   async load(): Promise<void> {
-    this.isReady = false;
+    await this.close(); // a second load() replaces the model: not ready until the new one is warmed up
     const bundle = readBundle(this.dir, this.spec);
     const preprocessorPath = `${this.dir}/${BUNDLE_FILES.preprocessor}`;
     const modelPath = `${this.dir}/${BUNDLE_FILES.model}`;
@@ -110,6 +110,8 @@ export class OnnxModelRuntime implements ModelRuntime {
     } catch (e) {
       await session.release().catch(() => undefined);
       this.session = null;
+      this.preprocessor = null;
+      this.meta = null;
       if (e instanceof ModelLoadError) throw e;
       throw new ModelLoadError(`the warm-up inference on ${modelPath} failed (${(e as Error).message.split('\n')[0]}). Fix: run \`npm run train\` again.`, modelPath);
     }
