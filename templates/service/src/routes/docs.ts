@@ -2,7 +2,7 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
-import { documentedPredictResponse } from '../schemas/api.js';
+import { openApiPredictBody, openApiPredictResponse } from '../schemas/api.js';
 
 /**
  * OpenAPI 3 document at /docs/json and Swagger UI at /docs. Registered on the root instance,
@@ -21,10 +21,16 @@ export function registerDocs(app: FastifyInstance): void {
         { name: 'health', description: 'Liveness and readiness probes' },
       ],
     },
-    transform: ({ schema, url }) => {
-      // The served 200 schema leaves the classes out to keep probabilities highest first (see schemas/api.ts).
-      if (url === '/predict' && schema?.response) return { schema: { ...schema, response: { ...schema.response, 200: documentedPredictResponse() } }, url };
-      return { schema, url };
+    // The /predict body and answer are set on the finished document: @fastify/swagger would drop a
+    // feature or class named `__proto__`, and the served 200 schema leaves the classes out (schemas/api.ts).
+    transformObject: (document) => {
+      if (!('openapiObject' in document)) return document.swaggerObject;
+      const { openapiObject } = document;
+      const post = openapiObject.paths?.['/predict']?.post as unknown as { requestBody?: { content?: Record<string, unknown> }; responses?: Record<string, { content?: Record<string, { schema?: unknown }> }> } | undefined;
+      if (post?.requestBody?.content) post.requestBody.content['application/json'] = openApiPredictBody(service.max_batch_size);
+      const ok = post?.responses?.['200']?.content?.['application/json'];
+      if (ok) ok.schema = openApiPredictResponse();
+      return openapiObject;
     },
   });
   app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { tryItOutEnabled: true, deepLinking: true } });

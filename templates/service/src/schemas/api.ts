@@ -27,18 +27,49 @@ export const errorResponse = {
   required: ['error'],
 } as const;
 
-/** Body of POST /predict: one row or a batch. Validation does not use this (see validation.ts); OpenAPI does. */
-export function predictBody(maxBatchSize: number, spec: ModelSpec = modelSpec): JsonSchema {
-  const second: Record<string, unknown> = { ...exampleRow };
-  if (spec.idField) second[spec.idField] = 'entity-43';
+/**
+ * Body of POST /predict: one row or a batch, with examples. The route declares it, but neither
+ * fastify (see the route's validatorCompiler) nor @fastify/swagger uses it as is: @fastify/swagger
+ * drops a property named `__proto__`, so the document gets openApiPredictBody() (docs.ts).
+ */
+export function predictBody(maxBatchSize: number): JsonSchema {
+  return { description: `One feature row, or an array of 1 to ${maxBatchSize} rows`, anyOf: [rowJsonSchema, batchSchema(maxBatchSize)] };
+}
+
+/** The OpenAPI 3.0 request body media of POST /predict: schema and named examples. */
+export function openApiPredictBody(maxBatchSize: number, spec: ModelSpec = modelSpec): JsonSchema {
+  const second = defineOwn({ ...exampleRow }, spec.idField, 'entity-43');
+  const row = toOpenApi30(rowJsonSchema) as JsonSchema;
   return {
-    description: `One feature row, or an array of 1 to ${maxBatchSize} rows`,
-    anyOf: [rowJsonSchema, batchSchema(maxBatchSize)],
-    'x-examples': {
+    schema: {
+      description: `One feature row, or an array of 1 to ${maxBatchSize} rows`,
+      anyOf: [row, { ...batchSchema(maxBatchSize), items: row }],
+    },
+    examples: {
       one_row: { summary: 'One row', value: exampleRow },
       batch: { summary: 'A batch of two rows', value: [exampleRow, second] },
     },
   };
+}
+
+const defineOwn = <T extends object>(o: T, key: string | null, value: unknown): T =>
+  key === null ? o : Object.defineProperty(o, key, { value, enumerable: true, writable: true, configurable: true });
+
+/**
+ * JSON Schema -> OpenAPI 3.0 schema object: one `example` instead of `examples`, `anyOf` instead of
+ * a list of types. Keys stay own properties (a feature may be named `__proto__`).
+ */
+export function toOpenApi30(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(toOpenApi30);
+  if (typeof schema !== 'object' || schema === null) return schema;
+  const out: JsonSchema = {};
+  for (const [key, value] of Object.entries(schema)) {
+    if (key === 'examples' && Array.isArray(value)) defineOwn(out, 'example', value[0]);
+    else if (key === 'type' && Array.isArray(value)) defineOwn(out, 'anyOf', value.map((type) => ({ type })));
+    else if (key === 'properties') defineOwn(out, key, Object.fromEntries(Object.entries(value as object).map(([k, v]) => [k, toOpenApi30(v)])));
+    else defineOwn(out, key, key === 'enum' || key === 'required' || key === 'default' || key === 'example' ? value : toOpenApi30(value));
+  }
+  return out;
 }
 
 export function batchSchema(maxBatchSize: number): JsonSchema {
@@ -48,7 +79,7 @@ export function batchSchema(maxBatchSize: number): JsonSchema {
 /**
  * Class -> probability. The wire schema declares no per-class properties: fast-json-stringify
  * writes declared properties in schema order, which would undo "highest first". The documented
- * schema (OpenAPI) lists the classes; see documentedPredictResponse.
+ * schema (OpenAPI) lists the classes; see openApiPredictResponse.
  */
 function probabilities(classes: string[] | null): JsonSchema {
   const schema: JsonSchema = {
@@ -92,9 +123,9 @@ export function predictResponse(spec: ModelSpec = modelSpec): JsonSchema {
   return predictResponseWith(spec, probabilities(null));
 }
 
-/** 200 of POST /predict as documented: the same, with the known classes listed. */
-export function documentedPredictResponse(spec: ModelSpec = modelSpec): JsonSchema {
-  return predictResponseWith(spec, probabilities(spec.classes));
+/** 200 of POST /predict as documented (OpenAPI 3.0): the same, with the known classes listed. */
+export function openApiPredictResponse(spec: ModelSpec = modelSpec): JsonSchema {
+  return toOpenApi30(predictResponseWith(spec, probabilities(spec.classes))) as JsonSchema;
 }
 
 export const liveResponse = {
