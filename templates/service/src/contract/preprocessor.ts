@@ -162,11 +162,6 @@ export class Preprocessor {
     return new Preprocessor({ version: 1, encoding, width: features.reduce((a, f) => a + widthOf(f), 0), features });
   }
 
-  /** Names of the features in input order, as the model sees them (ignored features left out). */
-  get featureNames(): string[] {
-    return this.plan.map((s) => s.name);
-  }
-
   state(): PreprocessorState {
     return structuredClone(this.st);
   }
