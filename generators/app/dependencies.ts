@@ -12,7 +12,6 @@ export const SERVICE_DEPENDENCIES = {
   'onnx-proto': '8.0.1',
   'onnxruntime-node': '1.30.0',
   pino: '10.4.0',
-  'pino-fluentd': '0.2.4',
   yaml: '2.9.1',
   zod: '4.6.7',
 } as const;
