@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import helpers from 'yeoman-test';
 import { parse as parseYaml } from 'yaml';
 import { SERVICE_DEPENDENCIES, SERVICE_DEV_DEPENDENCIES } from '../generators/app/dependencies.js';
+import { scaffold } from './helpers/scaffold.js';
 
 const GENERATOR = fileURLToPath(new URL('../generators/app/index.js', import.meta.url));
 const fixture = (name: string, file: string) => fileURLToPath(new URL(`./fixtures/${name}/${file}`, import.meta.url));
@@ -171,16 +172,17 @@ describe('bad input is refused with the file, the key and the fix, and nothing i
 
 describe('re-running in an existing service', () => {
   it('regenerates generated files from the edited features.yaml and keeps the user contract', async () => {
-    const first = await generate({});
-    const contract = readdirSync(join(first.dir, 'src/contract'));
+    const dir = await scaffold();
+    const read = (p: string) => readFileSync(join(dir, p), 'utf8');
+    const contract = readdirSync(join(dir, 'src/contract'));
     expect(contract.length).toBeGreaterThan(0);
-    const userFile = join(first.dir, 'src/contract', contract[0]!);
+    const userFile = join(dir, 'src/contract', contract[0]!);
     writeFileSync(userFile, '// my own code\n');
-    writeFileSync(join(first.dir, 'features.yaml'), first.read('features.yaml').replace('name: petal_width', 'name: petal_width_cm'));
-    await helpers.run(GENERATOR).cd(first.dir).withOptions({ yes: true, skipInstall: true });
+    writeFileSync(join(dir, 'features.yaml'), read('features.yaml').replace('name: petal_width', 'name: petal_width_cm'));
+    await scaffold({ dir });
     expect(readFileSync(userFile, 'utf8')).toBe('// my own code\n');
-    expect(first.read('src/schemas/features.ts')).toContain('petal_width_cm');
-    expect(existsSync(join(first.dir, 'data/train.csv'))).toBe(true);
+    expect(read('src/schemas/features.ts')).toContain('petal_width_cm');
+    expect(read('data/train.csv')).toBe(readFileSync(join(EXAMPLE, 'iris.csv'), 'utf8'));
   });
 });
 
