@@ -51,7 +51,13 @@ const predictRoute: FastifyPluginAsync<PredictRouteOptions> = async (app, opts) 
       const rows = Array.isArray(request.body) ? request.body : [request.body];
       const predictions = await runtime.predict(rows, topN);
       const meta = runtime.metadata;
-      const answered = idField ? predictions.map((p, i) => withEntityId(p, rows[i] as Record<string, unknown>, idField)) : predictions;
+      const answered: AnsweredPrediction[] = predictions;
+      // The runtime's answers are fresh objects: the entity ID is added in place (no copy per row).
+      if (idField)
+        for (let i = 0; i < rows.length; i++) {
+          const row = rows[i] as unknown as Record<string, unknown>;
+          if (Object.hasOwn(row, idField)) answered[i]!.entity_id = row[idField] as string | number;
+        }
       if (opts.onPrediction) {
         try {
           opts.onPrediction({ requestId: request.id, rows, predictions: answered, latencyMs: reply.elapsedTime, model: meta });
@@ -64,8 +70,6 @@ const predictRoute: FastifyPluginAsync<PredictRouteOptions> = async (app, opts) 
   });
 };
 
-function withEntityId(prediction: Prediction, row: Record<string, unknown>, idField: string): Prediction & { entity_id?: string | number } {
-  return Object.hasOwn(row, idField) ? { ...prediction, entity_id: row[idField] as string | number } : prediction;
-}
+type AnsweredPrediction = Prediction & { entity_id?: string | number };
 
 export default predictRoute;
