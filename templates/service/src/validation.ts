@@ -26,6 +26,8 @@ export function createBodyValidator(spec: ModelSpec, rowSchema: object, maxBatch
   const validateRow = ajv.compile(protoAlias ? renameFeature(rowSchema, '__proto__', protoAlias) : structuredClone(rowSchema));
   const features = new Map(spec.features.map((f) => [f.name, f]));
   const allowed = [...features.keys(), ...(spec.idField ? [spec.idField] : [])];
+  const position = new Map(allowed.map((name, i) => [name, i]));
+  const order = (field: string | undefined) => (field === undefined ? -1 : (position.get(field) ?? allowed.length));
   const defaults = spec.features.filter((f) => f.default !== undefined).map((f) => [f.name, f.default] as const);
 
   const fillDefaults = (row: Record<string, unknown>): void => {
@@ -55,6 +57,8 @@ export function createBodyValidator(spec: ModelSpec, rowSchema: object, maxBatch
       return { error: new HttpError(400, `request body must be one row object or an array of rows; got ${show(body)}`) };
     }
     if (details.length === 0) return { rows: Array.isArray(body) ? body : [body as Row] };
+    // Ajv reports `required` before the other keywords: list problems by row, then in feature order.
+    details.sort((a, b) => (a.row ?? 0) - (b.row ?? 0) || order(a.field) - order(b.field));
     const first = details[0]!;
     const count = details.length === 1 ? 'one problem' : `${details.length} problems`;
     const shown = details.length > MAX_DETAILS ? ` (details list the first ${MAX_DETAILS})` : '';
