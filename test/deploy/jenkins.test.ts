@@ -104,10 +104,12 @@ describe('Jenkins pipelines', () => {
       MODEL_DIR: 'bundle',
       QUALITY_METRIC: 'macro_f1',
       QUALITY_MIN: '0.85',
-      QUALITY_MAX: 'null',
+      QUALITY_MAX: '',
     });
     expect(f).toContain("git url: env.SCM_REPOSITORY, branch: env.SCM_BRANCH, credentialsId: env.SCM_CREDENTIALS_ID");
     expect(f).toContain("sh 'npm run train'");
+    expect(f).toContain('if (env.QUALITY_MIN && (value as double) < (env.QUALITY_MIN as double))');
+    expect(f).toContain('if (env.QUALITY_MAX && (value as double) > (env.QUALITY_MAX as double))');
     expect(f).toContain('readJSON(file: "${env.MODEL_DIR}/metadata.json")');
     expect(f).toContain('archiveArtifacts artifacts: "${env.MODEL_DIR}/**", fingerprint: true');
     expect(f).toContain('withCredentials([gitUsernamePassword(credentialsId: env.SCM_CREDENTIALS_ID)])');
@@ -157,7 +159,7 @@ describe('Jenkins pipelines', () => {
 
   it('hostile values stay Groovy string data, character for character', () => {
     const train = environment(read(hostileDir, 'train-model'));
-    expect(train).toMatchObject({ SCM_REPOSITORY: HOSTILE.scmRepository, SCM_BRANCH: HOSTILE.branch, SCM_CREDENTIALS_ID: HOSTILE.credentials, QUALITY_MIN: 'null', QUALITY_MAX: '0.999' });
+    expect(train).toMatchObject({ SCM_REPOSITORY: HOSTILE.scmRepository, SCM_BRANCH: HOSTILE.branch, SCM_CREDENTIALS_ID: HOSTILE.credentials, QUALITY_MIN: '', QUALITY_MAX: '0.999' });
     const build = environment(read(hostileDir, 'build-image'));
     expect(build).toMatchObject({ IMAGE_TAG: HOSTILE.tag, REGISTRY_CREDENTIALS_ID: HOSTILE.credentials });
     const deploy = read(hostileDir, 'deploy');
