@@ -1,6 +1,7 @@
 // The generated Dockerfile and .dockerignore, checked with dockerfile-utils and dockerfilelint.
 // (No Docker engine runs on these machines: the image itself is built by the build-image pipeline.)
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { validate } from 'dockerfile-utils';
@@ -98,5 +99,19 @@ describe('Dockerfile from other configs', () => {
     expect(r.text).toContain("fetch('http://127.0.0.1:9191/health/live')");
     // a user value with a line break stays inside its comment
     expect(r.text).toContain('docker build -t "docker.io/team/odd:x\\ny" .');
+  });
+
+  it('a brought model (config model.onnx_path) is packed into the bundle by the same npm run train step', async () => {
+    const { buildSoftmaxRegression } = await import('../../templates/service/src/model/onnx-builder.js');
+    const model = join(mkdtempSync(join(tmpdir(), 'mlservice-byo-')), 'model.onnx');
+    writeFileSync(model, buildSoftmaxRegression({ features: 4, outputs: 3, weights: new Array(12).fill(0.1), bias: [0, 0, 0] }));
+    const dir = await scaffold({ config: `model:\n  onnx_path: ${JSON.stringify(model)}\n` });
+    const r = lint(dir);
+    expect(r.utils, JSON.stringify(r.utils)).toEqual([]);
+    expect(r.dfl, JSON.stringify(r.dfl)).toEqual([]);
+    expect(r.text).toContain('packs the brought ONNX model model_src/model.onnx into the model bundle');
+    expect(instructions(r.text)).toContain('RUN npm run train');
+    // the brought model is part of the build context
+    expect(readFileSync(join(dir, '.dockerignore'), 'utf8')).not.toMatch(/^model_src/m);
   });
 });
