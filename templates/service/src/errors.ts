@@ -50,8 +50,10 @@ export function registerErrorHandler(app: FastifyInstance, opts: ErrorHandlerOpt
 
   app.setErrorHandler((err: FastifyError | HttpError, request, reply) => {
     const error = toHttpError(err, request, opts.bodyLimitBytes);
+    // Refusals are logged as error records by the prediction log (onRequestError / src/logging);
+    // here only at debug. A 500 is a bug: logged with its stack.
     if (error.statusCode >= 500) request.log.error({ err }, 'request failed');
-    else request.log.info({ status: error.statusCode, error: error.message }, 'request refused');
+    else request.log.debug({ status: error.statusCode, error: error.message }, 'request refused');
     answer(request, reply, error);
   });
 }
