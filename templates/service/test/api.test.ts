@@ -76,6 +76,15 @@ describe('POST /predict: answers', () => {
     expect(predictions[0]).toEqual({ ...predictions[2], ...(modelSpec.idField ? { entity_id: 'first' } : {}) });
   });
 
+  it('answers concurrent requests (coalesced into one model run) exactly as one by one', async () => {
+    const f = firstOf((x) => (x.type === 'number' || x.type === 'integer') && x.min !== undefined && x.max !== undefined);
+    const rows = Array.from({ length: 20 }, (_, i) => (f ? row({ [f.name]: f.type === 'integer' ? Math.round(f.min! + ((f.max! - f.min!) * i) / 19) : f.min! + ((f.max! - f.min!) * i) / 19 }) : row()));
+    const alone = [];
+    for (const r of rows) alone.push((await predict(r)).json().predictions);
+    const together = await Promise.all(rows.map((r) => predict(r)));
+    expect(together.map((res) => res.json().predictions)).toEqual(alone);
+  });
+
   it('fills in the default of an optional feature that is left out', async ({ skip }) => {
     const f = firstOf((x) => !x.required && x.default !== undefined);
     if (!f) return skip('no optional feature with a default');

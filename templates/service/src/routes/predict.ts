@@ -3,6 +3,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { HttpError } from '../errors.js';
 import type { Prediction } from '../model/runtime.js';
 import type { PredictionListener } from '../prediction-event.js';
+import { PredictBatcher } from '../predict-batcher.js';
 import { errorResponse, predictBody, predictResponse } from '../schemas/api.js';
 import { modelSpec, rowJsonSchema, type Row } from '../schemas/features.js';
 import { createBodyValidator } from '../validation.js';
@@ -18,6 +19,7 @@ const predictRoute: FastifyPluginAsync<PredictRouteOptions> = async (app, opts) 
   const topN = config.model.top_n;
   const idField = modelSpec.idField;
   const checkBody = createBodyValidator(modelSpec, rowJsonSchema, maxBatchSize);
+  const batcher = new PredictBatcher(runtime, topN, maxBatchSize);
 
   app.post<{ Body: Row | Row[] }>('/predict', {
     schema: {
@@ -49,7 +51,7 @@ const predictRoute: FastifyPluginAsync<PredictRouteOptions> = async (app, opts) 
     handler: async (request, reply) => {
       if (!runtime.ready) throw new HttpError(503, 'the model is not loaded yet; retry when GET /health/ready answers 200');
       const rows = Array.isArray(request.body) ? request.body : [request.body];
-      const predictions = await runtime.predict(rows, topN);
+      const predictions = await batcher.predict(rows);
       const meta = runtime.metadata;
       const answered: AnsweredPrediction[] = predictions;
       // The runtime's answers are fresh objects: the entity ID is added in place (no copy per row).
