@@ -64,6 +64,23 @@ export const ConfigFile = z.strictObject({
       flush_timeout_ms: z.number().int().min(0).default(5_000),
     }),
   }),
+  monitoring: section({
+    /** Drift of the request inputs against the training data's reference statistics (docs/DRIFT.md). */
+    drift: section({
+      enabled: z.boolean().default(true),
+      /** The sliding window: the last window_size rows ... */
+      window_size: z.number().int().min(10).max(1_000_000).default(1_000),
+      /** ... and, when set, only those of the last window_seconds seconds. */
+      window_seconds: z.number().int().min(1).optional(),
+      /** No drift values until the window holds this many rows. */
+      min_rows: z.number().int().min(1).default(100),
+      /** A feature drifts when its PSI reaches psi_threshold or (numeric features) its KS statistic reaches ks_threshold. */
+      psi_threshold: z.number().positive().default(0.2),
+      ks_threshold: z.number().gt(0).max(1).default(0.2),
+      /** Drift is also checked (and crossings logged) every check_every_rows rows, besides on each scrape and GET /monitoring/drift. */
+      check_every_rows: z.number().int().min(1).default(100),
+    }),
+  }),
   image: section({
     registry: z.string().min(1).default('docker.io'),
     repository: z.string().min(1).optional(),

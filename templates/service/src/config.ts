@@ -59,6 +59,17 @@ export const ConfigSchema = z.looseObject({
       flush_timeout_ms: z.number().int().min(0).default(5_000),
     }),
   }),
+  monitoring: section({
+    drift: section({
+      enabled: z.boolean().default(true),
+      window_size: z.number().int().min(10).max(1_000_000).default(1_000),
+      window_seconds: z.number().int().min(1).optional(),
+      min_rows: z.number().int().min(1).default(100),
+      psi_threshold: z.number().positive().default(0.2),
+      ks_threshold: z.number().gt(0).max(1).default(0.2),
+      check_every_rows: z.number().int().min(1).default(100),
+    }),
+  }),
 });
 export type Config = z.infer<typeof ConfigSchema>;
 
