@@ -11,6 +11,7 @@ import type { PredictionListener, RequestErrorListener } from './prediction-even
 import { registerDocs } from './routes/docs.js';
 import healthRoutes from './routes/health.js';
 import predictRoute from './routes/predict.js';
+import oipRoutes from './routes/v2/index.js';
 import { modelSpec } from './schemas/features.js';
 
 declare module 'fastify' {
@@ -77,5 +78,6 @@ export function buildApp({ config, runtime, logger, onPrediction, onRequestError
   registerDocs(app);
   app.register(healthRoutes);
   app.register(predictRoute, { onPrediction });
+  app.register(oipRoutes, { onPrediction });
   return app;
 }

@@ -19,6 +19,7 @@ export function registerDocs(app: FastifyInstance): void {
       tags: [
         { name: 'predict', description: 'Model predictions' },
         { name: 'health', description: 'Liveness and readiness probes' },
+        { name: 'oip-v2', description: 'Open Inference Protocol (KServe V2) REST: health, metadata and infer beside /predict' },
       ],
     },
     // The /predict body and answer are set on the finished document: @fastify/swagger would drop a
