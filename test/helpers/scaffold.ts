@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createEnv } from 'yeoman-environment';
+import { TestAdapter } from 'yeoman-test';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const GENERATOR = join(REPO_ROOT, 'generators/app/index.js');
@@ -41,7 +42,7 @@ export async function scaffold(opts: ScaffoldOptions = {}): Promise<string> {
   } else if (opts.example) {
     inputs.example = opts.example;
   }
-  const env = createEnv({ cwd: dir, skipInstall: true, force: true } as never);
+  const env = createEnv({ cwd: dir, skipInstall: true, force: true, adapter: new TestAdapter() } as never);
   env.register(GENERATOR, { namespace: 'mlservice:app' });
   await env.run('mlservice:app', { yes: true, skipInstall: true, ...inputs, ...opts.options } as never);
   return dir;

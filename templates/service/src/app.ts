@@ -6,6 +6,8 @@ import { pino } from 'pino';
 import type { Config } from './config.js';
 import { registerErrorHandler } from './errors.js';
 import { registerJsonBodyParser } from './json-body.js';
+import { DriftMonitor, type DriftListener } from './monitoring/drift.js';
+import driftRoute from './monitoring/drift-route.js';
 import type { ModelRuntime } from './model/runtime.js';
 import type { PredictionListener, RequestErrorListener } from './prediction-event.js';
 import { registerDocs } from './routes/docs.js';
@@ -30,6 +32,8 @@ export interface BuildAppOptions {
   onPrediction?: PredictionListener;
   /** Called for each request answered with status >= 400 by the error or not-found handler. */
   onRequestError?: RequestErrorListener;
+  /** Called once per drift threshold crossing (server.ts: the prediction log's `<tag_prefix>.drift` record); default: a stdout warning. */
+  onDrift?: DriftListener;
 }
 
 /** A caller's x-request-id is used when printable ASCII of at most 128 characters; otherwise one is generated. */
@@ -43,7 +47,7 @@ function requestId(req: IncomingMessage): string {
 export const REDACTED_PATHS = ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-api-key"]', 'headers.authorization', 'headers.cookie'];
 
 /** The service's fastify instance: plugins, then routes. Call `ready()` or `listen()` on it. */
-export function buildApp({ config, runtime, logger, onPrediction, onRequestError }: BuildAppOptions): FastifyInstance {
+export function buildApp({ config, runtime, logger, onPrediction, onRequestError, onDrift }: BuildAppOptions): FastifyInstance {
   const app = Fastify({
     // `false` is a silent logger rather than none: fastify times requests (reply.elapsedTime,
     // the latency of the prediction log) only when it has a logger.
@@ -75,7 +79,13 @@ export function buildApp({ config, runtime, logger, onPrediction, onRequestError
       request.log.debug({ method: request.method, url: request.url, status: reply.statusCode, ms: reply.elapsedTime }, 'request answered');
     });
 
+  // Drift monitoring (src/monitoring/): every predicted row also enters the drift window.
+  const drift = new DriftMonitor({ config: config.monitoring.drift, spec: modelSpec, runtime, logger: app.log, onDrift });
+  app.decorate('drift', drift);
+  onPrediction = drift.listener(onPrediction);
+
   registerDocs(app);
+  app.register(driftRoute, { monitor: drift });
   app.register(healthRoutes);
   app.register(predictRoute, { onPrediction });
   app.register(oipRoutes, { onPrediction });

@@ -13,6 +13,7 @@ import type { DataLoader, TrainingData } from './contract/data-loader.js';
 import { Preprocessor } from './contract/preprocessor.js';
 import { seededRandom, train } from './contract/train.js';
 import { writeBundle } from './model/bundle.js';
+import { computeReference } from './monitoring/drift-reference.js';
 import type { ModelMetadata } from './model/runtime.js';
 import { modelSpec } from './schemas/features.js';
 import type { ModelSpec } from './schemas/model-spec.js';
@@ -58,6 +59,8 @@ export async function trainAndWriteBundle(config: TrainConfig, options: TrainOpt
   let classes: string[] | null;
   let metrics: Metrics = {};
   let counts = { rows: 0, test_rows: 0 };
+  /** The rows the drift reference statistics are computed on (the training split; a brought model's data). */
+  let referenceRows: TrainingData['rows'] | null = null;
 
   if (byo) {
     const modelPath = resolve(root, byo);
@@ -69,6 +72,7 @@ export async function trainAndWriteBundle(config: TrainConfig, options: TrainOpt
     outputs = { input, outputs: spec.task === 'classification' ? { label: o.label, probabilities: o.probabilities } : { value: o.value } };
     const data = options.dataLoader || existsSync(dataPath) ? await (options.dataLoader ?? createDataLoader(dataPath, spec)).load() : null;
     preprocessor = Preprocessor.raw(data?.rows ?? [], spec);
+    referenceRows = data && data.rows.length > 0 ? data.rows : null;
     if (data) {
       const y = encodeTargets(data, spec.task, classes);
       metrics = await evaluate(onnxBytes, outputs, preprocessor.transform(data.rows), y, spec.task, classes);
@@ -85,6 +89,7 @@ export async function trainAndWriteBundle(config: TrainConfig, options: TrainOpt
     const pick = <T>(xs: T[], idx: number[]) => idx.map((i) => xs[i]!);
     const trainRows = pick(data.rows, trainIdx);
     preprocessor = Preprocessor.fit(trainRows, spec);
+    referenceRows = trainRows;
     log(`training on ${trainIdx.length} rows, testing on ${testIdx.length} (${preprocessor.width} input values per row)`);
     const model = train(preprocessor.transform(trainRows), pick(y, trainIdx), {
       task: spec.task,
@@ -116,7 +121,9 @@ export async function trainAndWriteBundle(config: TrainConfig, options: TrainOpt
     metrics,
     training: { ...counts, data: config.training.data },
   };
-  writeBundle(dir, { onnx: onnxBytes, preprocessor: preprocessor.state(), metadata });
+  const reference = referenceRows ? computeReference(referenceRows, spec, metadata.model_uuid) : null;
+  if (!reference) log('no training data: the bundle has no drift reference statistics (drift monitoring stays off)');
+  writeBundle(dir, { onnx: onnxBytes, preprocessor: preprocessor.state(), metadata, reference });
   log(`wrote the model bundle ${dir} (model ${metadata.model_uuid})`);
   return { dir, metadata };
 }

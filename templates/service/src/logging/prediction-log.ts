@@ -3,6 +3,7 @@
 // to stdout (pino) and, when logging.fluentd.enabled, forwarded to Fluentd with these tags:
 //   <tag_prefix>.prediction   one record per row of an answered POST /predict (records.ts)
 //   <tag_prefix>.error        one record per request answered with status >= 400
+//   <tag_prefix>.drift        one record per drift threshold crossing of a feature (logDrift, src/monitoring/drift.ts)
 // The service's other logs (start-up, request logs, the forwarder's own state) go to stdout only.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
@@ -12,10 +13,11 @@ import type { PredictionEvent, PredictionListener } from '../prediction-event.js
 import { modelSpec } from '../schemas/features.js';
 import type { ModelSpec } from '../schemas/model-spec.js';
 import { FluentForwarder, type ForwarderStats } from './fluent-forwarder.js';
-import { errorRecord, predictionRecords, type RecordContext } from './records.js';
+import { driftRecord, errorRecord, predictionRecords, type DriftRecord, type RecordContext } from './records.js';
 
 export const PREDICTION_TAG = 'prediction';
 export const ERROR_TAG = 'error';
+export const DRIFT_TAG = 'drift';
 
 export interface PredictionLogOptions {
   config: Pick<Config, 'logging' | 'service'>;
@@ -83,6 +85,20 @@ export class PredictionLog {
       this.log.error({ err, request_id: req.requestId }, 'error log record could not be built');
     }
   }
+
+  /** buildApp's onDrift: a feature's drift crossed a threshold (warn) or came back (info); stdout and Fluentd. */
+  readonly logDrift = (warning: Omit<DriftRecord, 'time' | 'log_type' | 'event_id' | 'service'>): void => {
+    try {
+      const now = new Date();
+      const record = driftRecord(this.ctx, warning, now);
+      const { time: _time, ...fields } = record;
+      if (record.status === 'drifted') this.log.warn(fields, 'feature drift');
+      else this.log.info(fields, 'feature drift recovered');
+      this.forwarder?.send(DRIFT_TAG, record as unknown as Record<string, unknown>, now.getTime());
+    } catch (err) {
+      this.log.error({ err }, 'drift log record could not be built');
+    }
+  };
 
   /**
    * Adds the hooks that log failed requests and flush on close. Call once in buildApp; the

@@ -65,6 +65,49 @@ export interface ErrorRecord {
 
 export const MAX_ERROR_DETAILS = 20;
 
+/** A feature's drift crossed a threshold (status drifted) or came back under both (recovered): src/monitoring/drift.ts. */
+export interface DriftRecord {
+  time: string;
+  log_type: 'drift';
+  event_id: string;
+  status: 'drifted' | 'recovered';
+  feature: string;
+  feature_type: string;
+  psi: number | null;
+  ks: number | null;
+  /** The statistics at or over their threshold. */
+  over: string[];
+  psi_threshold: number;
+  ks_threshold: number;
+  window_rows: number;
+  window_size: number;
+  window_seconds: number | null;
+  service: { name: string; version: string };
+  model: { name: string; uuid: string; created_at: string };
+}
+
+/** The record of a drift threshold crossing. */
+export function driftRecord(ctx: RecordContext, w: Omit<DriftRecord, 'time' | 'log_type' | 'event_id' | 'service'>, now = new Date()): DriftRecord {
+  return {
+    time: now.toISOString(),
+    log_type: 'drift',
+    event_id: randomUUID(),
+    status: w.status,
+    feature: w.feature,
+    feature_type: w.feature_type,
+    psi: w.psi,
+    ks: w.ks,
+    over: [...w.over],
+    psi_threshold: w.psi_threshold,
+    ks_threshold: w.ks_threshold,
+    window_rows: w.window_rows,
+    window_size: w.window_size,
+    window_seconds: w.window_seconds,
+    service: ctx.service,
+    model: w.model,
+  };
+}
+
 export interface RecordContext {
   spec: ModelSpec;
   service: { name: string; version: string };

@@ -6,9 +6,12 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { modelSpec } from '../schemas/features.js';
 import type { ModelSpec } from '../schemas/model-spec.js';
+import { DriftReferenceSchema, referenceProblem, type DriftReference } from '../monitoring/drift-reference.js';
 import type { ModelMetadata } from './runtime.js';
 
 export const BUNDLE_FILES = { model: 'model.onnx', preprocessor: 'preprocessor.json', metadata: 'metadata.json' } as const;
+/** Optional bundle file: the training data's reference statistics for drift monitoring (src/monitoring/drift-reference.ts). */
+export const REFERENCE_FILE = 'reference.json';
 
 const RETRAIN = 'Fix: run `npm run train` to write a new model bundle.';
 
@@ -29,6 +32,8 @@ export interface ModelBundle {
   /** The fitted Preprocessor's state (checked by Preprocessor.fromState). */
   preprocessor: unknown;
   metadata: ModelMetadata;
+  /** reference.json; null when the bundle has none (older bundles, a brought model without data): drift monitoring is off. */
+  reference?: DriftReference | null;
 }
 
 const Metadata = z.object({
@@ -102,7 +107,22 @@ export function readBundle(dir: string, spec: ModelSpec = modelSpec): ModelBundl
   const preprocessor = readJson(join(dir, BUNDLE_FILES.preprocessor));
   const onnx = readFile(join(dir, BUNDLE_FILES.model));
   if (onnx.length === 0) throw new ModelLoadError(`${join(dir, BUNDLE_FILES.model)} is empty. ${RETRAIN}`, join(dir, BUNDLE_FILES.model));
-  return { onnx: new Uint8Array(onnx.buffer, onnx.byteOffset, onnx.byteLength), preprocessor, metadata };
+  const reference = readReference(join(dir, REFERENCE_FILE), spec, metadata.model_uuid);
+  return { onnx: new Uint8Array(onnx.buffer, onnx.byteOffset, onnx.byteLength), preprocessor, metadata, reference };
+}
+
+/** reference.json of a bundle: null when absent (drift monitoring off); a corrupt one is refused like any bundle file. */
+export function readReference(path: string, spec: ModelSpec, modelUuid: string): DriftReference | null {
+  if (!existsSync(path)) return null;
+  const parsed = DriftReferenceSchema.safeParse(readJson(path));
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ModelLoadError(`${path} is not drift reference statistics: ${issue.path.join('.') || '(root)'}: ${issue.message}. ${RETRAIN}`, path);
+  }
+  const reference = parsed.data as DriftReference;
+  const problem = referenceProblem(reference, spec, modelUuid);
+  if (problem) throw new ModelLoadError(`${path} does not belong to this model bundle: ${problem}. ${RETRAIN}`, path);
+  return reference;
 }
 
 /**
@@ -118,6 +138,7 @@ export function writeBundle(dir: string, bundle: ModelBundle): void {
     writeFileSync(join(staging, BUNDLE_FILES.model), bundle.onnx);
     writeFileSync(join(staging, BUNDLE_FILES.preprocessor), `${JSON.stringify(bundle.preprocessor, null, 2)}\n`);
     writeFileSync(join(staging, BUNDLE_FILES.metadata), `${JSON.stringify(bundle.metadata, null, 2)}\n`);
+    if (bundle.reference) writeFileSync(join(staging, REFERENCE_FILE), `${JSON.stringify(bundle.reference)}\n`);
     if (existsSync(target)) renameSync(target, old);
     renameSync(staging, target);
   } finally {

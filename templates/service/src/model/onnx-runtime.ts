@@ -6,6 +6,7 @@ import { Preprocessor } from '../contract/preprocessor.js';
 import { exampleRow, modelSpec } from '../schemas/features.js';
 import type { Row } from '../schemas/features.js';
 import type { ModelSpec } from '../schemas/model-spec.js';
+import type { DriftReference } from '../monitoring/drift-reference.js';
 import { BUNDLE_FILES, ModelLoadError, readBundle } from './bundle.js';
 import type { ModelMetadata, ModelRuntime, Prediction } from './runtime.js';
 
@@ -47,6 +48,7 @@ export class OnnxModelRuntime implements ModelRuntime {
   private session: ort.InferenceSession | null = null;
   private preprocessor: Preprocessor | null = null;
   private meta: ModelMetadata | null = null;
+  private ref: DriftReference | null = null;
   private readonly dir: string;
   private readonly spec: ModelSpec;
   private readonly topN: number;
@@ -68,6 +70,11 @@ export class OnnxModelRuntime implements ModelRuntime {
 
   get ready(): boolean {
     return this.isReady;
+  }
+
+  /** The bundle's drift reference statistics; null when it has none or no model is loaded. */
+  get reference(): DriftReference | null {
+    return this.isReady ? this.ref : null;
   }
 
   get metadata(): ModelMetadata {
@@ -97,6 +104,7 @@ export class OnnxModelRuntime implements ModelRuntime {
       this.session = session;
       this.preprocessor = preprocessor;
       this.meta = bundle.metadata;
+      this.ref = bundle.reference ?? null;
       this.inputName = bundle.metadata.onnx.input;
       const outs = bundle.metadata.onnx.outputs;
       // Classification fetches only the probabilities and takes the label as their argmax (so the label

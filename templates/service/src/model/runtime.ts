@@ -1,3 +1,4 @@
+import type { DriftReference } from '../monitoring/drift-reference.js';
 import type { Row } from '../schemas/features.js';
 
 /** What `metadata.json` of a model bundle holds. */
@@ -34,6 +35,8 @@ export interface ModelRuntime {
   load(): Promise<void>;
   readonly ready: boolean;
   readonly metadata: ModelMetadata;
+  /** The loaded bundle's drift reference statistics (reference.json), or null (none, or not loaded). */
+  readonly reference?: DriftReference | null;
   /** Predicts validated rows (defaults already applied); one answer per row, in order. */
   predict(rows: Row[], topN: number): Promise<Prediction[]>;
   close(): Promise<void>;

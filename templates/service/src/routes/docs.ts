@@ -20,6 +20,7 @@ export function registerDocs(app: FastifyInstance): void {
         { name: 'predict', description: 'Model predictions' },
         { name: 'health', description: 'Liveness and readiness probes' },
         { name: 'oip-v2', description: 'Open Inference Protocol (KServe V2) REST: health, metadata and infer beside /predict' },
+        { name: 'monitoring', description: 'Model monitoring: feature drift against the training data' },
       ],
     },
     // The /predict body and answer are set on the finished document: @fastify/swagger would drop a
