@@ -12,6 +12,7 @@ export const SERVICE_DEPENDENCIES = {
   'onnx-proto': '8.0.1',
   'onnxruntime-node': '1.30.0',
   pino: '10.4.0',
+  'prom-client': '15.1.3',
   yaml: '2.9.1',
   zod: '4.6.7',
 } as const;

@@ -11,6 +11,12 @@ export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] a
 export const QUALITY_METRICS = ['accuracy', 'macro_f1', 'r2', 'mae'] as const;
 
 const section = <T extends z.ZodRawShape>(shape: T) => z.strictObject(shape).prefault({} as never);
+/** Histogram bucket bounds in seconds: positive, strictly increasing. */
+const secondsBuckets = z
+  .array(z.number().positive())
+  .min(1)
+  .max(50)
+  .refine((b) => b.every((v, i) => i === 0 || v > b[i - 1]!), 'must be strictly increasing');
 
 /** The native config.yaml. Every key has a default, so `{}` is a valid config. */
 export const ConfigFile = z.strictObject({
@@ -63,6 +69,14 @@ export const ConfigFile = z.strictObject({
       /** On shutdown (SIGTERM), how long to wait for buffered records to reach Fluentd. */
       flush_timeout_ms: z.number().int().min(0).default(5_000),
     }),
+  }),
+  metrics: section({
+    /** GET /metrics (Prometheus text format) and the request, model and process metrics behind it. */
+    enabled: z.boolean().default(true),
+    /** Upper bounds (seconds) of the HTTP request duration histogram's buckets. */
+    duration_buckets_seconds: secondsBuckets.default([0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]),
+    /** Upper bounds (seconds) of the model inference time histogram's buckets (one model run). */
+    inference_buckets_seconds: secondsBuckets.default([0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1]),
   }),
   monitoring: section({
     /** Drift of the request inputs against the training data's reference statistics (docs/DRIFT.md). */

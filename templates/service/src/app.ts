@@ -6,6 +6,8 @@ import { pino } from 'pino';
 import type { Config } from './config.js';
 import { registerErrorHandler } from './errors.js';
 import { registerJsonBodyParser } from './json-body.js';
+import { registerMetrics } from './metrics/plugin.js';
+import { createMetrics, type ServiceMetrics } from './metrics/registry.js';
 import { DriftMonitor, type DriftListener } from './monitoring/drift.js';
 import driftRoute from './monitoring/drift-route.js';
 import type { ModelRuntime } from './model/runtime.js';
@@ -20,6 +22,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     config: Config;
     runtime: ModelRuntime;
+    /** The Prometheus registry and the service's metrics (src/metrics/); add yours with registers: [app.metrics.registry]. */
+    metrics: ServiceMetrics;
   }
 }
 
@@ -32,6 +36,8 @@ export interface BuildAppOptions {
   onPrediction?: PredictionListener;
   /** Called for each request answered with status >= 400 by the error or not-found handler. */
   onRequestError?: RequestErrorListener;
+  /** The metrics (src/metrics/registry.ts); default: createMetrics(config). GET /metrics exposes its registry. */
+  metrics?: ServiceMetrics;
   /** Called once per drift threshold crossing (server.ts: the prediction log's `<tag_prefix>.drift` record); default: a stdout warning. */
   onDrift?: DriftListener;
 }
@@ -47,7 +53,7 @@ function requestId(req: IncomingMessage): string {
 export const REDACTED_PATHS = ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-api-key"]', 'headers.authorization', 'headers.cookie'];
 
 /** The service's fastify instance: plugins, then routes. Call `ready()` or `listen()` on it. */
-export function buildApp({ config, runtime, logger, onPrediction, onRequestError, onDrift }: BuildAppOptions): FastifyInstance {
+export function buildApp({ config, runtime, logger, onPrediction, onRequestError, onDrift, metrics = createMetrics(config) }: BuildAppOptions): FastifyInstance {
   const app = Fastify({
     // `false` is a silent logger rather than none: fastify times requests (reply.elapsedTime,
     // the latency of the prediction log) only when it has a logger.
@@ -64,6 +70,8 @@ export function buildApp({ config, runtime, logger, onPrediction, onRequestError
   });
   app.decorate('config', config);
   app.decorate('runtime', runtime);
+  app.decorate('metrics', metrics);
+  metrics.trackModel(() => (runtime.ready ? runtime.metadata : null));
 
   // A "__proto__" key is refused unless a feature has that name: then it is kept as an own
   // property (JSON.parse makes it one); safe because no code merges request objects into others.
@@ -85,6 +93,7 @@ export function buildApp({ config, runtime, logger, onPrediction, onRequestError
   onPrediction = drift.listener(onPrediction);
 
   registerDocs(app);
+  registerMetrics(app);
   app.register(driftRoute, { monitor: drift });
   app.register(healthRoutes);
   app.register(predictRoute, { onPrediction });

@@ -5,6 +5,14 @@ import { z } from 'zod';
 
 const port = z.number().int().min(1).max(65535);
 const section = <T extends z.ZodRawShape>(shape: T) => z.strictObject(shape).prefault({} as never);
+/** Histogram bucket bounds: positive, strictly increasing (environment form: comma-separated). */
+const secondsBuckets = z
+  .array(z.number().positive())
+  .min(1)
+  .max(50)
+  .refine((b) => b.every((v, i) => i === 0 || v > b[i - 1]!), 'must be strictly increasing');
+export const DEFAULT_DURATION_BUCKETS_SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] as const;
+export const DEFAULT_INFERENCE_BUCKETS_SECONDS = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1] as const;
 
 /**
  * The sections of config.yaml the service reads (same keys and defaults as the generator's
@@ -58,6 +66,14 @@ export const ConfigSchema = z.looseObject({
       /** On shutdown, how long to wait for buffered records to reach Fluentd. */
       flush_timeout_ms: z.number().int().min(0).default(5_000),
     }),
+  }),
+  metrics: section({
+    /** GET /metrics (Prometheus text format) and the request, model and process metrics behind it. */
+    enabled: z.boolean().default(true),
+    /** Upper bounds (seconds) of the HTTP request duration histogram's buckets. */
+    duration_buckets_seconds: secondsBuckets.default([...DEFAULT_DURATION_BUCKETS_SECONDS]),
+    /** Upper bounds (seconds) of the model inference time histogram's buckets (one model run). */
+    inference_buckets_seconds: secondsBuckets.default([...DEFAULT_INFERENCE_BUCKETS_SECONDS]),
   }),
   monitoring: section({
     drift: section({
@@ -139,14 +155,14 @@ export function environmentOverrides(env: Env): Override[] {
   return overrides;
 }
 
-type Kind = 'number' | 'boolean' | 'string';
+type Kind = 'number' | 'numbers' | 'boolean' | 'string';
 
 function settingLeaves(shape: Record<string, z.ZodType>, prefix: string[]): { path: string[]; kind: Kind }[] {
   return Object.entries(shape).flatMap(([key, schema]) => {
     const inner = unwrap(schema);
     const path = [...prefix, key];
     if (inner instanceof z.ZodObject) return settingLeaves(inner.shape as Record<string, z.ZodType>, path);
-    const kind: Kind = inner instanceof z.ZodNumber ? 'number' : inner instanceof z.ZodBoolean ? 'boolean' : 'string';
+    const kind: Kind = inner instanceof z.ZodNumber ? 'number' : inner instanceof z.ZodArray ? 'numbers' : inner instanceof z.ZodBoolean ? 'boolean' : 'string';
     return [{ path, kind }];
   });
 }
@@ -162,6 +178,12 @@ function coerce(value: string, kind: Kind, variable: string): unknown {
     const n = Number(value);
     if (value.trim() === '' || !Number.isFinite(n)) throw new ConfigError(`environment variable ${variable} must be a number; got ${JSON.stringify(value)}`);
     return n;
+  }
+  if (kind === 'numbers') {
+    const list = value.split(',').map((v) => v.trim());
+    const numbers = list.map(Number);
+    if (list.some((v) => v === '') || !numbers.every(Number.isFinite)) throw new ConfigError(`environment variable ${variable} must be comma-separated numbers such as 0.01,0.1,1; got ${JSON.stringify(value)}`);
+    return numbers;
   }
   if (kind === 'boolean') {
     if (/^(true|1|yes)$/i.test(value)) return true;

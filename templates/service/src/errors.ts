@@ -29,7 +29,7 @@ export interface ErrorHandlerOptions {
 
 /** The one place errors become responses: every status answers `{ error, details? }`. */
 export function registerErrorHandler(app: FastifyInstance, opts: ErrorHandlerOptions): void {
-  const { runtime } = app;
+  const { runtime, metrics } = app;
   const answer = (request: FastifyRequest, reply: FastifyReply, error: HttpError) => {
     const body = error.details ? { error: error.message, details: error.details } : { error: error.message };
     if (opts.onRequestError) {
@@ -40,6 +40,7 @@ export function registerErrorHandler(app: FastifyInstance, opts: ErrorHandlerOpt
         request.log.error({ err }, 'request error listener failed');
       }
     }
+    metrics.countRejected(error.statusCode); // by reason (src/metrics/registry.ts REJECT_REASONS)
     if (error.statusCode === 503) reply.header('retry-after', '5');
     reply.code(error.statusCode).send(body);
   };

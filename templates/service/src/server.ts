@@ -20,6 +20,7 @@ async function main(): Promise<void> {
   const predictionLog = new PredictionLog({ config, logger, model: () => (runtime.ready ? runtime.metadata : null) });
   const app = buildApp({ config, runtime, logger, onPrediction: predictionLog.onPrediction, onDrift: predictionLog.logDrift });
   predictionLog.attach(app);
+  app.metrics.trackForwarder(() => predictionLog.stats()); // Fluentd metrics, read at scrape time
 
   let closing = false;
   const shutdown = async (signal: string) => {

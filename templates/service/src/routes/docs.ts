@@ -19,6 +19,7 @@ export function registerDocs(app: FastifyInstance): void {
       tags: [
         { name: 'predict', description: 'Model predictions' },
         { name: 'health', description: 'Liveness and readiness probes' },
+        { name: 'operations', description: 'Prometheus metrics (GET /metrics)' },
         { name: 'oip-v2', description: 'Open Inference Protocol (KServe V2) REST: health, metadata and infer beside /predict' },
         { name: 'monitoring', description: 'Model monitoring: feature drift against the training data' },
       ],

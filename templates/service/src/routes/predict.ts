@@ -19,7 +19,7 @@ const predictRoute: FastifyPluginAsync<PredictRouteOptions> = async (app, opts) 
   const topN = config.model.top_n;
   const idField = modelSpec.idField;
   const checkBody = createBodyValidator(modelSpec, rowJsonSchema, maxBatchSize);
-  const batcher = new PredictBatcher(runtime, topN, maxBatchSize);
+  const batcher = new PredictBatcher(runtime, topN, maxBatchSize, app.metrics);
 
   app.post<{ Body: Row | Row[] }>('/predict', {
     schema: {
