@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import helpers from 'yeoman-test';
 import { parse as parseYaml } from 'yaml';
 import { SERVICE_DEPENDENCIES, SERVICE_DEV_DEPENDENCIES } from '../generators/app/dependencies.js';
@@ -215,5 +215,38 @@ describe('bring your own ONNX model', () => {
       .withOptions({ yes: true, skipInstall: true, features: join(dir, 'features.yaml'), config: join(dir, 'config.yaml') });
     await expect(run).rejects.toThrow(/config\.yaml: model\.onnx_path: the model's input "input" takes 3 values per row, features\.yaml declares 4 features/);
     expect(readdirSync(out)).toEqual([]);
+  });
+});
+
+describe('questions and their options', () => {
+  it('--task regression starts from the regression example, with synthetic data', async () => {
+    const { yaml, read } = await generate({ task: 'regression' });
+    expect(yaml('features.yaml').task).toBe('regression');
+    expect(yaml('config.yaml').service.name).toBe('house-prices');
+    expect(read('data/train.csv').split('\n')[0]).toBe('area_m2,rooms,district,has_balcony,price');
+  });
+
+  it('rejects an unknown --task naming the allowed ones', async () => {
+    await expect(helpers.run(GENERATOR).withOptions({ yes: true, skipInstall: true, task: 'ranking' })).rejects.toThrow(/--task: got "ranking"; allowed: classification, regression/);
+  });
+
+  describe('in a terminal', () => {
+    const tty = process.stdin.isTTY;
+    beforeEach(() => void (process.stdin.isTTY = true));
+    afterEach(() => void (process.stdin.isTTY = tty));
+
+    it('asks where the files are, then the name', async () => {
+      const result = await helpers
+        .run(GENERATOR)
+        .withOptions({ skipInstall: true })
+        .withAnswers({ source: 'files', features: fixture('mixed', 'features.yaml'), config: fixture('mixed', 'config.yaml'), name: 'asked-name' });
+      expect(JSON.parse(readFileSync(join(result.cwd, 'package.json'), 'utf8')).name).toBe('asked-name');
+      expect(readFileSync(join(result.cwd, 'src/schemas/features.ts'), 'utf8')).toContain('tenure_months');
+    });
+
+    it('asks the task when starting from an example', async () => {
+      const result = await helpers.run(GENERATOR).withOptions({ skipInstall: true }).withAnswers({ source: 'example', task: 'classification', name: '' });
+      expect(JSON.parse(readFileSync(join(result.cwd, 'package.json'), 'utf8')).name).toBe('iris-service');
+    });
   });
 });

@@ -7,11 +7,12 @@ import { createHandlebars, templateContext } from './derive/context.js';
 import { featuresModule } from './derive/features-module.js';
 import { packageJson } from './derive/package-json.js';
 import { sampleCsv } from './derive/sample-data.js';
-import { EXAMPLES, isExample } from './examples.js';
+import { EXAMPLES, exampleForTask, isExample } from './examples.js';
 import { ownerOf, planFiles } from './files.js';
 import { OPTIONS, type MlserviceOptions } from './options.js';
 import { askSources } from './prompts.js';
 import { SpecError } from './spec/errors.js';
+import { TASKS } from './spec/features-schema.js';
 import { loadSpec, readSources } from './spec/load.js';
 import type { ServiceSpec } from './spec/types.js';
 
@@ -43,13 +44,14 @@ export default class MlserviceGenerator extends Generator<Record<string, never>,
   async prompting(): Promise<void> {
     const o = this.options;
     if (o.example && !isExample(o.example)) throw this._failure(new SpecError([{ file: 'command line', path: '--example', message: `unknown example ${JSON.stringify(o.example)}; shipped examples: ${Object.keys(EXAMPLES).join(', ')}.` }]));
+    if (o.task && !(TASKS as readonly string[]).includes(o.task)) throw this._failure(new SpecError([{ file: 'command line', path: '--task', message: `got ${JSON.stringify(o.task)}; allowed: ${TASKS.join(', ')}.` }]));
     if (Boolean(o.features) !== Boolean(o.config))
       throw this._failure(new SpecError([{ file: 'command line', path: o.features ? '--config' : '--features', message: 'pass both --features and --config (or neither, to start from an example or regenerate the service in this folder).' }]));
     const here = { featuresPath: this.destinationPath('features.yaml'), configPath: this.destinationPath('config.yaml') };
     if (o.features && o.config) this.inputs = { featuresPath: resolve(o.features), configPath: resolve(o.config), name: o.name };
     else if (!o.example && existsSync(here.featuresPath) && existsSync(here.configPath)) this.inputs = { ...here, name: o.name };
     else if (this._interactive) this.inputs = await askSources(this, o);
-    else this.inputs = exampleInputs(o.example ?? 'iris', o.name);
+    else this.inputs = exampleInputs(o.example ?? exampleForTask(o.task ?? 'classification'), o.name);
   }
 
   configuring(): void {
@@ -129,7 +131,7 @@ export default class MlserviceGenerator extends Generator<Record<string, never>,
 
 export function exampleInputs(example: keyof typeof EXAMPLES, name?: string): Inputs {
   const { dir, data } = EXAMPLES[example];
-  return { featuresPath: join(dir, 'features.yaml'), configPath: join(dir, 'config.yaml'), dataPath: join(dir, data), name };
+  return { featuresPath: join(dir, 'features.yaml'), configPath: join(dir, 'config.yaml'), dataPath: data && join(dir, data), name };
 }
 
 const dnsName = (s: string) => s.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^[^a-z]+|-+$/g, '').slice(0, 53) || 'mlservice';

@@ -1,8 +1,9 @@
 import type Generator from 'yeoman-generator';
-import { EXAMPLES, type ExampleName } from './examples.js';
+import { EXAMPLES, exampleForTask } from './examples.js';
 import { exampleInputs, type Inputs } from './index.js';
 import type { MlserviceOptions } from './options.js';
 import { DNS_NAME } from './spec/config-schema.js';
+import { TASKS } from './spec/features-schema.js';
 
 /** Tiny validators: true, or the message to show. */
 export const validateName = (s: string): true | string =>
@@ -11,16 +12,24 @@ export const validateYamlPath = (s: string): true | string => (/\.ya?ml$/.test(s
 
 /** Asks where features.yaml/config.yaml come from; every answer has an option and a default. */
 export async function askSources(generator: Generator, o: MlserviceOptions): Promise<Inputs> {
-  const answers = await generator.prompt<{ source: string; features: string; config: string; name: string }>([
+  const answers = await generator.prompt<{ source: string; task: (typeof TASKS)[number]; features: string; config: string; name: string }>([
     {
       type: 'select',
       name: 'source',
       message: 'Start from',
       choices: [
-        ...Object.entries(EXAMPLES).map(([value, e]) => ({ name: `the ${value} example (${e.description})`, value })),
+        { name: 'an example (you pick the task next)', value: 'example' },
         { name: 'my own features.yaml and config.yaml', value: 'files' },
       ],
-      default: 'iris',
+      default: 'example',
+    },
+    {
+      type: 'select',
+      name: 'task',
+      message: 'Task',
+      choices: TASKS.map((task) => ({ name: `${task}: the ${exampleForTask(task)} example (${EXAMPLES[exampleForTask(task)].description})`, value: task })),
+      default: o.task ?? 'classification',
+      when: (a) => a.source === 'example',
     },
     { type: 'input', name: 'features', message: 'Path to features.yaml', default: 'features.yaml', when: (a) => a.source === 'files', validate: validateYamlPath },
     { type: 'input', name: 'config', message: 'Path to config.yaml', default: 'config.yaml', when: (a) => a.source === 'files', validate: validateYamlPath },
@@ -28,5 +37,5 @@ export async function askSources(generator: Generator, o: MlserviceOptions): Pro
   ]);
   const name = answers.name || undefined;
   if (answers.source === 'files') return { featuresPath: generator.destinationPath(answers.features), configPath: generator.destinationPath(answers.config), name };
-  return exampleInputs(answers.source as ExampleName, name);
+  return exampleInputs(exampleForTask(answers.task), name);
 }

@@ -94,6 +94,13 @@ export const ConfigFile = z.strictObject({
       /** Drift is also checked (and crossings logged) every check_every_rows rows, besides on each scrape and GET /monitoring/drift. */
       check_every_rows: z.number().int().min(1).default(100),
     }),
+    /** Ground-truth feedback (POST /feedback) joined with recent predictions (docs/FEEDBACK.md). */
+    feedback: section({
+      /** Predicted rows kept in memory for the join (by request_id + row, and the latest per entity_id). */
+      max_predictions: z.number().int().min(1).max(10_000_000).default(10_000),
+      /** Rolling accuracy / MAE over the last `window` matched feedbacks. */
+      window: z.number().int().min(1).max(1_000_000).default(500),
+    }),
   }),
   image: section({
     registry: z.string().min(1).default('docker.io'),
