@@ -5,6 +5,8 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import { pino } from 'pino';
 import type { Config } from './config.js';
 import { registerErrorHandler } from './errors.js';
+import { registerFeedbackMetrics } from './feedback/metrics.js';
+import { FeedbackMonitor, type FeedbackListener } from './feedback/monitor.js';
 import { registerJsonBodyParser } from './json-body.js';
 import { registerMetrics } from './metrics/plugin.js';
 import { createMetrics, type ServiceMetrics } from './metrics/registry.js';
@@ -13,6 +15,7 @@ import driftRoute from './monitoring/drift-route.js';
 import type { ModelRuntime } from './model/runtime.js';
 import type { PredictionListener, RequestErrorListener } from './prediction-event.js';
 import { registerDocs } from './routes/docs.js';
+import feedbackRoutes from './routes/feedback.js';
 import healthRoutes from './routes/health.js';
 import predictRoute from './routes/predict.js';
 import oipRoutes from './routes/v2/index.js';
@@ -40,6 +43,8 @@ export interface BuildAppOptions {
   metrics?: ServiceMetrics;
   /** Called once per drift threshold crossing (server.ts: the prediction log's `<tag_prefix>.drift` record); default: a stdout warning. */
   onDrift?: DriftListener;
+  /** Called once per valid POST /feedback, matched or not (server.ts: the prediction log's `<tag_prefix>.feedback` record). */
+  onFeedback?: FeedbackListener;
 }
 
 /** A caller's x-request-id is used when printable ASCII of at most 128 characters; otherwise one is generated. */
@@ -53,7 +58,7 @@ function requestId(req: IncomingMessage): string {
 export const REDACTED_PATHS = ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-api-key"]', 'headers.authorization', 'headers.cookie'];
 
 /** The service's fastify instance: plugins, then routes. Call `ready()` or `listen()` on it. */
-export function buildApp({ config, runtime, logger, onPrediction, onRequestError, onDrift, metrics = createMetrics(config) }: BuildAppOptions): FastifyInstance {
+export function buildApp({ config, runtime, logger, onPrediction, onRequestError, onDrift, onFeedback, metrics = createMetrics(config) }: BuildAppOptions): FastifyInstance {
   const app = Fastify({
     // `false` is a silent logger rather than none: fastify times requests (reply.elapsedTime,
     // the latency of the prediction log) only when it has a logger.
@@ -91,10 +96,17 @@ export function buildApp({ config, runtime, logger, onPrediction, onRequestError
   const drift = new DriftMonitor({ config: config.monitoring.drift, spec: modelSpec, runtime, logger: app.log, onDrift });
   app.decorate('drift', drift);
   onPrediction = drift.listener(onPrediction);
+  // Ground-truth feedback (src/feedback/): every predicted row is kept (bounded) for the join with POST /feedback.
+  const feedback = new FeedbackMonitor({ spec: modelSpec, maxPredictions: config.monitoring.feedback.max_predictions, window: config.monitoring.feedback.window, service: { name: config.service.name, version: config.service.version } });
+  if (onFeedback) feedback.onFeedback(onFeedback);
+  app.decorate('feedback', feedback);
+  registerFeedbackMetrics(metrics.registry, feedback);
+  onPrediction = feedback.listener(onPrediction);
 
   registerDocs(app);
   registerMetrics(app);
   app.register(driftRoute, { monitor: drift });
+  app.register(feedbackRoutes, { monitor: feedback });
   app.register(healthRoutes);
   app.register(predictRoute, { onPrediction });
   app.register(oipRoutes, { onPrediction });

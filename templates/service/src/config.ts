@@ -85,6 +85,10 @@ export const ConfigSchema = z.looseObject({
       ks_threshold: z.number().gt(0).max(1).default(0.2),
       check_every_rows: z.number().int().min(1).default(100),
     }),
+    feedback: section({
+      max_predictions: z.number().int().min(1).max(10_000_000).default(10_000),
+      window: z.number().int().min(1).max(1_000_000).default(500),
+    }),
   }),
 });
 export type Config = z.infer<typeof ConfigSchema>;

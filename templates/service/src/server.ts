@@ -18,7 +18,7 @@ async function main(): Promise<void> {
   // Prediction log (src/logging): stdout always, Fluentd when enabled; app.close() flushes it (onClose hook).
   const logger = createLogger(config);
   const predictionLog = new PredictionLog({ config, logger, model: () => (runtime.ready ? runtime.metadata : null) });
-  const app = buildApp({ config, runtime, logger, onPrediction: predictionLog.onPrediction, onDrift: predictionLog.logDrift });
+  const app = buildApp({ config, runtime, logger, onPrediction: predictionLog.onPrediction, onDrift: predictionLog.logDrift, onFeedback: predictionLog.logFeedback });
   predictionLog.attach(app);
   app.metrics.trackForwarder(() => predictionLog.stats()); // Fluentd metrics, read at scrape time
 

@@ -4,6 +4,7 @@
 //   <tag_prefix>.prediction   one record per row of an answered POST /predict (records.ts)
 //   <tag_prefix>.error        one record per request answered with status >= 400
 //   <tag_prefix>.drift        one record per drift threshold crossing of a feature (logDrift, src/monitoring/drift.ts)
+//   <tag_prefix>.feedback     one record per valid POST /feedback, matched or not (logFeedback, src/feedback/record.ts)
 // The service's other logs (start-up, request logs, the forwarder's own state) go to stdout only.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
@@ -12,12 +13,14 @@ import type { ModelMetadata } from '../model/runtime.js';
 import type { PredictionEvent, PredictionListener } from '../prediction-event.js';
 import { modelSpec } from '../schemas/features.js';
 import type { ModelSpec } from '../schemas/model-spec.js';
+import type { FeedbackRecord } from '../feedback/record.js';
 import { FluentForwarder, type ForwarderStats } from './fluent-forwarder.js';
 import { driftRecord, errorRecord, predictionRecords, type DriftRecord, type RecordContext } from './records.js';
 
 export const PREDICTION_TAG = 'prediction';
 export const ERROR_TAG = 'error';
 export const DRIFT_TAG = 'drift';
+export const FEEDBACK_TAG = 'feedback';
 
 export interface PredictionLogOptions {
   config: Pick<Config, 'logging' | 'service'>;
@@ -97,6 +100,17 @@ export class PredictionLog {
       this.forwarder?.send(DRIFT_TAG, record as unknown as Record<string, unknown>, now.getTime());
     } catch (err) {
       this.log.error({ err }, 'drift log record could not be built');
+    }
+  };
+
+  /** buildApp's onFeedback: one ground-truth feedback (src/feedback/record.ts), matched or not; stdout and Fluentd. */
+  readonly logFeedback = (record: FeedbackRecord): void => {
+    try {
+      const { time: _time, ...fields } = record;
+      this.log.info(fields, record.matched ? 'feedback' : 'feedback unmatched');
+      this.forwarder?.send(FEEDBACK_TAG, record as unknown as Record<string, unknown>, Date.parse(record.time));
+    } catch (err) {
+      this.log.error({ err }, 'feedback log record could not be sent');
     }
   };
 
