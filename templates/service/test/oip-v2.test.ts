@@ -277,6 +277,11 @@ describe('OIP v2: infer', () => {
     if (modelSpec.idField) expect(event!.predictions.map((p) => p.entity_id)).toEqual(['entity-0', 'entity-1', 'entity-2']);
     const label = isClassification ? 'label' : 'value';
     expect(event!.predictions.map((p) => p[label])).toEqual(output(res.json(), label)!.data);
+    // logged as /predict logs them: the top model.top_n classes
+    if (isClassification && runtime.metadata.onnx.outputs.probabilities) {
+      const v1 = (await predict(rows)).json().predictions as { probabilities: Record<string, number> }[];
+      expect(event!.predictions.map((p) => Object.entries(p.probabilities!))).toEqual(v1.map((p) => Object.entries(p.probabilities)));
+    }
   });
 });
 

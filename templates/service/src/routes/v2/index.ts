@@ -25,6 +25,14 @@ interface ModelParams {
 /** The runtime clamps top-N to the number of classes: this asks for all of them ([N, C] probabilities). */
 const ALL_CLASSES = Number.MAX_SAFE_INTEGER;
 
+/** The first `n` entries of a class -> probability object, as own properties (a class may be named `__proto__`). */
+function topOf(probabilities: Record<string, number>, n: number): Record<string, number> {
+  const top: Record<string, number> = {};
+  for (const [label, p] of Object.entries(probabilities).slice(0, Math.max(1, n)))
+    Object.defineProperty(top, label, { value: p, enumerable: true, writable: true, configurable: true });
+  return top;
+}
+
 const NOT_READY = 'the model is not loaded yet; retry when GET /v2/health/ready answers 200';
 
 const oipRoutes: FastifyPluginAsync<OipRouteOptions> = async (app, opts) => {
@@ -36,6 +44,7 @@ const oipRoutes: FastifyPluginAsync<OipRouteOptions> = async (app, opts) => {
   const batcher = new PredictBatcher(runtime, ALL_CLASSES, maxBatchSize);
   const idField = modelSpec.idField;
   const inputs = metadataInputs(modelSpec);
+  const topN = config.model.top_n;
 
   // The schemas here document the routes (OpenAPI); requests are checked in the handlers and
   // answers are written with JSON.stringify (feature names are data, in arrays).
@@ -151,7 +160,9 @@ const oipRoutes: FastifyPluginAsync<OipRouteOptions> = async (app, opts) => {
           }
         if (opts.onPrediction) {
           try {
-            opts.onPrediction({ requestId: request.id, rows, predictions, latencyMs: reply.elapsedTime, model: meta });
+            // Logged as /predict logs them: the top model.top_n classes, highest first (the runtime's order).
+            const logged = predictions.map((p) => (p.probabilities ? { ...p, probabilities: topOf(p.probabilities, topN) } : p));
+            opts.onPrediction({ requestId: request.id, rows, predictions: logged, latencyMs: reply.elapsedTime, model: meta });
           } catch (err) {
             request.log.error({ err }, 'prediction listener failed');
           }
