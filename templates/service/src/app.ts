@@ -11,6 +11,7 @@ import { registerJsonBodyParser } from './json-body.js';
 import { registerMetrics } from './metrics/plugin.js';
 import { createMetrics, type ServiceMetrics } from './metrics/registry.js';
 import { DriftMonitor, type DriftListener } from './monitoring/drift.js';
+import { registerDriftMetrics } from './monitoring/drift-metrics.js';
 import driftRoute from './monitoring/drift-route.js';
 import type { ModelRuntime } from './model/runtime.js';
 import type { PredictionListener, RequestErrorListener } from './prediction-event.js';
@@ -95,6 +96,7 @@ export function buildApp({ config, runtime, logger, onPrediction, onRequestError
   // Drift monitoring (src/monitoring/): every predicted row also enters the drift window.
   const drift = new DriftMonitor({ config: config.monitoring.drift, spec: modelSpec, runtime, logger: app.log, onDrift });
   app.decorate('drift', drift);
+  registerDriftMetrics(metrics.registry, drift);
   onPrediction = drift.listener(onPrediction);
   // Ground-truth feedback (src/feedback/): every predicted row is kept (bounded) for the join with POST /feedback.
   const feedback = new FeedbackMonitor({ spec: modelSpec, maxPredictions: config.monitoring.feedback.max_predictions, window: config.monitoring.feedback.window, service: { name: config.service.name, version: config.service.version } });

@@ -138,12 +138,10 @@ export function binIndex(edges: readonly number[], x: number): number {
   return lo;
 }
 
-/** The q-quantile of sorted values (linear interpolation between order statistics, as numpy's default). */
+/** The q-quantile of sorted values: the smallest value with at least a fraction q of the values at or below it (no interpolation, so an integer feature's edges are values it takes). */
 export function quantile(sorted: readonly number[], q: number): number {
-  const pos = (sorted.length - 1) * q;
-  const lo = Math.floor(pos);
-  const hi = Math.ceil(pos);
-  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length - 1e-9) - 1));
+  return sorted[i]!;
 }
 
 /** Bin edges at the quantiles 1/bins .. (bins-1)/bins, duplicates dropped (ties of integer features). */
