@@ -24,6 +24,40 @@ export function templateContext(spec: ServiceSpec) {
       indexPattern: `${spec.config.logging.fluentd.tag_prefix.toLowerCase()}-*`,
     },
     deploy: deployContext(spec),
+    /** docs/OIP.md: Open Inference Protocol (KServe V2) paths and infer bodies of the example row. */
+    oip: oipContext(spec, example),
+  };
+}
+
+/** OIP datatype of each feature type (as src/routes/v2/tensors.ts datatypeOf lists them in the model metadata). */
+const OIP_DATATYPES = { number: 'FP32', integer: 'INT64', boolean: 'BOOL', string: 'BYTES', category: 'BYTES' } as const;
+
+function exampleOutputs(spec: ServiceSpec) {
+  if (spec.task === 'regression') return [{ name: 'value', datatype: 'FP32', shape: [1], data: [123.4] }];
+  const classes = spec.classes ?? ['<class>', '<another class>'];
+  const rest = classes.length > 1 ? Math.floor(100 / (classes.length - 1)) / 1000 : 0;
+  const probabilities = classes.map((_, i) => (i === 0 ? Math.round((1 - rest * (classes.length - 1)) * 1000) / 1000 : rest));
+  return [
+    { name: 'label', datatype: 'BYTES', shape: [1], data: [classes[0]] },
+    { name: 'probabilities', datatype: 'FP32', shape: [1, classes.length], data: probabilities },
+  ];
+}
+
+/** Values docs/OIP.md prints: the model's paths and feature-per-input infer bodies (one input per feature). */
+export function oipContext(spec: ServiceSpec, example: Record<string, unknown>) {
+  const modelPath = `/v2/models/${encodeURIComponent(spec.config.model.name)}`;
+  const inputs = (rows: number) =>
+    spec.features.map((f) => ({ name: f.name, datatype: OIP_DATATYPES[f.type], shape: [rows], data: new Array(rows).fill(example[f.name]) }));
+  return {
+    modelPath,
+    readyPath: `${modelPath}/ready`,
+    inferPath: `${modelPath}/infer`,
+    /** One-line JSON: the example row as an inference request with an id. */
+    inferBody: JSON.stringify({ id: 'example-1', inputs: inputs(1) }),
+    /** One-line JSON: two rows (shape [2]), asking for the label only. */
+    inferBatchBody: JSON.stringify({ inputs: inputs(2), outputs: [{ name: spec.task === 'classification' ? 'label' : 'value' }] }),
+    /** The shape of an answer to inferBody (values made up), printed with the json helper. */
+    exampleAnswer: { model_name: spec.config.model.name, model_version: '<model UUID>', id: 'example-1', outputs: exampleOutputs(spec) },
   };
 }
 

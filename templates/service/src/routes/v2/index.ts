@@ -41,7 +41,8 @@ const oipRoutes: FastifyPluginAsync<OipRouteOptions> = async (app, opts) => {
   const maxBatchSize = config.service.max_batch_size;
   // The same row check as POST /predict (ranges, categories, defaults of optional features).
   const checkBody = createBodyValidator(modelSpec, rowJsonSchema, maxBatchSize);
-  const batcher = new PredictBatcher(runtime, ALL_CLASSES, maxBatchSize);
+  // Model runs are observed by the metrics as /predict's are (time, batch size, predicted labels).
+  const batcher = new PredictBatcher(runtime, ALL_CLASSES, maxBatchSize, app.metrics);
   const idField = modelSpec.idField;
   const inputs = metadataInputs(modelSpec);
   const topN = config.model.top_n;
