@@ -24,6 +24,8 @@ export function templateContext(spec: ServiceSpec) {
       indexPattern: `${spec.config.logging.fluentd.tag_prefix.toLowerCase()}-*`,
     },
     deploy: deployContext(spec),
+    /** docs/FEEDBACK.md: POST /feedback bodies for the curl examples. */
+    feedback: feedbackContext(spec, example),
     /** docs/OIP.md: Open Inference Protocol (KServe V2) paths and infer bodies of the example row. */
     oip: oipContext(spec, example),
   };
@@ -107,4 +109,19 @@ export function createHandlebars(): typeof Handlebars {
   hb.registerHelper('shell', (value: unknown) => `'${String(value).replace(/'/g, `'\\''`)}'`);
   hb.registerHelper('eq', (a: unknown, b: unknown) => a === b);
   return hb;
+}
+
+/** Values docs/FEEDBACK.md prints: one-line JSON bodies of POST /feedback and /predict for its curl examples. */
+export function feedbackContext(spec: ServiceSpec, example: Record<string, unknown>) {
+  const truth = spec.task === 'classification' ? { label: spec.classes?.[0] ?? '<class>' } : { value: 123.4 };
+  const withId = (id: string | number) => (spec.idField ? Object.defineProperty({ ...example }, spec.idField, { value: id, enumerable: true, writable: true, configurable: true }) : example);
+  return {
+    truthField: spec.task === 'classification' ? 'label' : 'value',
+    /** A batch of two rows (the second with entity ID entity-43 when the service has an id_field). */
+    predictBatchBody: JSON.stringify([withId('entity-42'), withId('entity-43')]),
+    byRequest: JSON.stringify({ request_id: 'order-1001', ...truth, time: '2024-05-01T12:00:00Z' }),
+    byRequestRow: JSON.stringify({ request_id: 'order-1002', row: 1, ...truth }),
+    byEntity: spec.idField ? JSON.stringify({ entity_id: 'entity-43', ...truth }) : null,
+    unknown: JSON.stringify({ request_id: 'no-such-request', ...truth }),
+  };
 }
