@@ -127,7 +127,7 @@ export function categoricalValue(v: unknown): string | null {
 }
 
 /** The index of x's bin: the first i with x <= edges[i], else edges.length (binary search). */
-export function binIndex(edges: readonly number[], x: number): number {
+export function binIndex(edges: ArrayLike<number>, x: number): number {
   let lo = 0;
   let hi = edges.length;
   while (lo < hi) {

@@ -163,6 +163,8 @@ class FeatureWindow {
   readonly expected: number[];
   readonly sample: Float64Array | null;
   private readonly categoryIndex: Map<string, number> | null;
+  /** Numeric features: the bin edges (null for the others). */
+  private readonly edges: Float64Array | null;
   drifted = false;
 
   constructor(
@@ -176,18 +178,21 @@ class FeatureWindow {
       this.slotValue = new Float64Array(capacity);
       this.sample = Float64Array.from(ref.sample);
       this.categoryIndex = null;
+      this.edges = Float64Array.from(ref.edges);
     } else if (ref.type === 'boolean' || ref.type === 'category') {
       this.nBins = ref.values.length + 2; // values, other, missing
       this.expected = [...ref.fractions.map((f) => f * present), ref.other_fraction * present, ref.missing_rate];
       this.slotValue = null;
       this.sample = null;
       this.categoryIndex = new Map(ref.values.map((v, i) => [v, i]));
+      this.edges = null;
     } else {
       this.nBins = 2; // present, missing
       this.expected = [present, ref.missing_rate];
       this.slotValue = null;
       this.sample = null;
       this.categoryIndex = null;
+      this.edges = null;
     }
     this.missingBin = this.nBins - 1;
     this.counts = new Int32Array(this.nBins);
@@ -197,14 +202,13 @@ class FeatureWindow {
   /** Puts the row's value in ring slot `slot`. */
   add(slot: number, value: unknown): void {
     let bin: number;
-    const ref = this.ref;
-    if (ref.type === 'number' || ref.type === 'integer') {
-      const x = numericValue(value);
+    if (this.edges) {
+      const x = typeof value === 'number' && Number.isFinite(value) ? value : numericValue(value);
       if (x === null) {
         bin = this.missingBin;
         this.slotValue![slot] = NaN;
       } else {
-        bin = binIndex(ref.edges, x);
+        bin = binIndex(this.edges, x);
         this.slotValue![slot] = x;
       }
     } else if (this.categoryIndex) {
@@ -323,7 +327,7 @@ export class DriftMonitor {
     if (!this.config.enabled) return;
     const w = this.windowFor(model);
     if (!w) return;
-    const now = this.now();
+    const now = this.windowMs === null ? 0 : this.now();
     this.expire(now);
     const features = w.features;
     const names = this.spec.features;
