@@ -142,6 +142,9 @@ export const ConfigFile = z.strictObject({
     }),
   }),
 }).superRefine((c, ctx) => {
+  const drift = c.monitoring.drift;
+  if (drift.min_rows > drift.window_size)
+    ctx.addIssue({ code: 'custom', path: ['monitoring', 'drift', 'min_rows'], message: `min_rows (${drift.min_rows}) is above window_size (${drift.window_size}): drift would never be computed. Fix: lower min_rows or raise window_size.` });
   const svc = c.kubernetes.service;
   if (svc.node_port !== undefined && svc.type === 'ClusterIP')
     ctx.addIssue({ code: 'custom', path: ['kubernetes', 'service', 'node_port'], message: 'node_port needs service type NodePort or LoadBalancer. Fix: set kubernetes.service.type: NodePort, or remove node_port.' });
