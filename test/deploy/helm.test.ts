@@ -136,6 +136,7 @@ describe('Helm chart with the iris defaults', () => {
       MLS_LOGGING_FLUENTD_ENABLED: 'false',
       MLS_LOGGING_FLUENTD_HOST: r.config.logging.fluentd.host,
       MLS_LOGGING_FLUENTD_PORT: String(r.config.logging.fluentd.port),
+      MLS_METRICS_ENABLED: 'true',
     });
   });
 
@@ -282,5 +283,55 @@ logging:
     const echoed = run('bash', ['-c', `printf '%s' ${data}`]);
     expect(echoed.status, echoed.output).toBe(0);
     expect(echoed.stdout).toBe(envOf(pod.spec.containers[0]).EXAMPLE_REQUEST);
+  });
+});
+
+// --- Prometheus scraping (issue 5, metrics): pod annotations and the optional ServiceMonitor. ---
+describe('Helm chart: Prometheus scraping of GET /metrics', () => {
+  let r: Rendered;
+  beforeAll(async () => {
+    r = await render({});
+  });
+  const template = (args: string[]) => {
+    const t = helm(['template', r.config.kubernetes.deployment_name, r.chart, '--namespace', 'ml-services', ...args], r.dir);
+    expect(t.status, t.output).toBe(0);
+    return parseManifests(t.stdout);
+  };
+
+  it('values.yaml: metrics.enabled from config.yaml, ServiceMonitor off by default', () => {
+    const values = parseYaml(readFileSync(join(r.dir, r.chart, 'values.yaml'), 'utf8'));
+    expect(values.metrics).toEqual({ enabled: r.config.metrics.enabled, podAnnotations: true, serviceMonitor: { enabled: false, interval: '30s', scrapeTimeout: '10s', labels: {} } });
+    expect(r.manifests.some((m) => m.kind === 'ServiceMonitor')).toBe(false);
+  });
+
+  it('the pods carry the prometheus.io scrape annotations for the container port and /metrics', () => {
+    const pod = findManifest(r.manifests, 'Deployment').spec.template;
+    expect(pod.metadata.annotations).toMatchObject({ 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(r.config.service.port), 'prometheus.io/path': '/metrics' });
+    expect(envOf(container(findManifest(r.manifests, 'Deployment'))).MLS_METRICS_ENABLED).toBe('true');
+  });
+
+  it('metrics.serviceMonitor.enabled renders a ServiceMonitor that selects the Service and scrapes its http port', async () => {
+    const ms = template(['--set', 'metrics.serviceMonitor.enabled=true', '--set', 'metrics.serviceMonitor.labels.release=kube-prometheus-stack', '--set', 'metrics.serviceMonitor.interval=15s']);
+    // kubernetes-models has no ServiceMonitor model: its fields are asserted here; the other objects stay valid.
+    for (const m of ms.filter((m) => m.kind !== 'ServiceMonitor')) await validateManifest(m);
+    const sm = findManifest(ms, 'ServiceMonitor');
+    const svc = findManifest(ms, 'Service');
+    expect(sm.apiVersion).toBe('monitoring.coreos.com/v1');
+    expect(sm.metadata.name).toBe(svc.metadata.name);
+    expect(sm.metadata.labels).toMatchObject({ release: 'kube-prometheus-stack', 'app.kubernetes.io/name': svc.metadata.labels!['app.kubernetes.io/name'] });
+    expect(sm.spec.namespaceSelector).toEqual({ matchNames: ['ml-services'] });
+    // The selector picks the Service by its labels, and names a port the Service has.
+    expect(Object.keys(sm.spec.selector.matchLabels).length).toBeGreaterThan(0);
+    for (const [k, v] of Object.entries(sm.spec.selector.matchLabels)) expect(svc.metadata.labels![k], k).toBe(v);
+    expect(sm.spec.endpoints).toEqual([{ port: 'http', path: '/metrics', interval: '15s', scrapeTimeout: '10s' }]);
+    expect(svc.spec.ports.map((p: { name: string }) => p.name)).toContain('http');
+  });
+
+  it('metrics.enabled=false: no scrape annotations, no ServiceMonitor, MLS_METRICS_ENABLED=false', () => {
+    const ms = template(['--set', 'metrics.enabled=false', '--set', 'metrics.serviceMonitor.enabled=true']);
+    expect(ms.some((m) => m.kind === 'ServiceMonitor')).toBe(false);
+    const d = findManifest(ms, 'Deployment');
+    expect(Object.keys(d.spec.template.metadata.annotations).filter((k) => k.startsWith('prometheus.io/'))).toEqual([]);
+    expect(envOf(container(d)).MLS_METRICS_ENABLED).toBe('false');
   });
 });

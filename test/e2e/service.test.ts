@@ -113,6 +113,28 @@ describe('iris service, installed and run for real', () => {
     expect(JSON.stringify(docs)).toContain('petal_width');
     expect(docs.paths['/predict'].post).toBeDefined();
 
+    // --- metrics (issue 5): GET /metrics after the requests above, and `promtool check metrics` on it. ---
+    const scrape = await fetch(`${base}/metrics`);
+    expect(scrape.status).toBe(200);
+    expect(scrape.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+    const exposition = await scrape.text();
+    const sample = (series: string) => Number(exposition.split('\n').find((l) => l.startsWith(`${series} `))?.slice(series.length + 1));
+    expect(sample('mlservice_http_requests_total{method="POST",route="/predict",status_code="200"}')).toBe(2);
+    expect(sample('mlservice_http_requests_total{method="POST",route="/predict",status_code="400"}')).toBe(2);
+    expect(sample('mlservice_http_requests_rejected_total{reason="validation"}')).toBe(2);
+    expect(sample('mlservice_predictions_total{label="setosa"}')).toBe(2);
+    expect(sample('mlservice_predictions_total{label="virginica"}')).toBe(1);
+    expect(sample(`mlservice_model_info{model_name="${metadata.model_name}",model_uuid="${metadata.model_uuid}",created_at="${metadata.created_at}"}`)).toBe(1);
+    const promtool = spawnSync('sh', ['-c', 'command -v promtool || { test -x /usr/bin/promtool && echo /usr/bin/promtool; }'], { encoding: 'utf8' }).stdout.trim();
+    if (!promtool && process.env.CI !== 'true') console.warn('promtool not found (scripts/install-tools.sh installs it): /metrics not checked by promtool');
+    else {
+      expect(promtool, 'promtool is needed in CI: run scripts/install-tools.sh').not.toBe('');
+      const check = spawnSync(promtool, ['check', 'metrics'], { input: exposition, encoding: 'utf8' });
+      expect(`${check.stdout}${check.stderr}`, 'promtool check metrics').toBe('');
+      expect(check.status).toBe(0);
+    }
+    // --- end metrics ---
+
     server.kill('SIGTERM');
     const code = await new Promise((r) => server!.on('exit', (c) => r(c)));
     expect(code, serverLog).toBe(0);

@@ -2,9 +2,11 @@
 // The service's Prometheus metrics (docs/METRICS.md), all on one prom-client Registry that
 // GET /metrics exposes. Other modules add their own metrics to the same registry:
 //   new Gauge({ name: 'mlservice_...', help: '...', registers: [app.metrics.registry] })
-// Hot path: label children are created once and kept (prom-client hashes the labels on every call
-// otherwise); values read from elsewhere (model, Fluentd forwarder) are read at scrape time only.
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+// Hot path: the request and model metrics are FastCounter/FastHistogram (fast.ts: plain numbers,
+// series kept per label values); values read from elsewhere (model, Fluentd forwarder, in-flight
+// count) are read at scrape time only.
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { FastCounter, FastHistogram, type CounterSeries, type HistogramSeries } from './fast.js';
 import type { Config } from '../config.js';
 import type { ModelMetadata, Prediction } from '../model/runtime.js';
 
@@ -43,13 +45,17 @@ export interface ServiceMetrics extends ModelRunObserver {
   readonly registry: Registry;
   /** config metrics.enabled: false means no /metrics route and no request hooks. */
   readonly enabled: boolean;
-  readonly httpRequests: Counter<'method' | 'route' | 'status_code'>;
-  readonly httpDuration: Histogram<'method' | 'route' | 'status_code'>;
+  /** Labels method, route, status_code. */
+  readonly httpRequests: FastCounter;
+  /** Labels method, route, status_code. */
+  readonly httpDuration: FastHistogram;
   readonly httpInFlight: Gauge;
-  readonly rejected: Counter<'reason'>;
-  readonly predictions: Counter<'label'>;
-  readonly inferenceSeconds: Histogram;
-  readonly batchRows: Histogram;
+  /** Label reason. */
+  readonly rejected: FastCounter;
+  /** Label label. */
+  readonly predictions: FastCounter;
+  readonly inferenceSeconds: FastHistogram;
+  readonly batchRows: FastHistogram;
   /** A request arrived: in flight until requestEnded (answered, or its client went away). */
   requestStarted(): void;
   requestEnded(): void;
@@ -63,11 +69,10 @@ export interface ServiceMetrics extends ModelRunObserver {
   trackForwarder(stats: () => ForwarderCounts | null): void;
 }
 
-type CounterChild = { inc(value?: number): void };
-type HistogramChild = { observe(value: number): void };
+type CounterChild = CounterSeries;
 interface RequestSeries {
-  count: CounterChild;
-  duration: HistogramChild;
+  count: CounterSeries;
+  duration: HistogramSeries;
 }
 
 /** Routes whose answers are counted with zero from the start, so rate() has a series before the first request. */
@@ -89,20 +94,23 @@ export function createMetrics(config: Pick<Config, 'metrics' | 'service'>): Serv
   const registry = new Registry();
   const registers = [registry];
   collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 10 });
+  // prom-client's gauges named *_total break the naming convention (promtool check metrics flags
+  // them); each is the sum of its labelled twin (nodejs_active_handles, ...): sum() gives the same.
+  for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) registry.removeSingleMetric(name);
 
-  const httpRequests = new Counter({
-    name: `${METRIC_PREFIX}http_requests_total`,
-    help: 'HTTP requests answered, by method, route pattern and status code (GET /metrics itself is not counted)',
-    labelNames: ['method', 'route', 'status_code'] as const,
+  const httpRequests = new FastCounter(
+    `${METRIC_PREFIX}http_requests_total`,
+    'HTTP requests answered, by method, route pattern and status code (GET /metrics itself is not counted)',
+    ['method', 'route', 'status_code'],
     registers,
-  });
-  const httpDuration = new Histogram({
-    name: `${METRIC_PREFIX}http_request_duration_seconds`,
-    help: 'Time from the arrival of a request to its answer, in seconds (buckets: config metrics.duration_buckets_seconds)',
-    labelNames: ['method', 'route', 'status_code'] as const,
-    buckets: [...config.metrics.duration_buckets_seconds],
+  );
+  const httpDuration = new FastHistogram(
+    `${METRIC_PREFIX}http_request_duration_seconds`,
+    'Time from the arrival of a request to its answer, in seconds (buckets: config metrics.duration_buckets_seconds)',
+    ['method', 'route', 'status_code'],
+    config.metrics.duration_buckets_seconds,
     registers,
-  });
+  );
   let inFlight = 0;
   const httpInFlight = new Gauge({
     name: `${METRIC_PREFIX}http_requests_in_flight`,
@@ -112,30 +120,27 @@ export function createMetrics(config: Pick<Config, 'metrics' | 'service'>): Serv
       this.set(inFlight);
     },
   });
-  const rejected = new Counter({
-    name: `${METRIC_PREFIX}http_requests_rejected_total`,
-    help: 'Requests refused by the service, by reason: validation (400), size (413), media_type (415), not_ready (503), overload (429), not_found (404), other (other 4xx)',
-    labelNames: ['reason'] as const,
+  const rejected = new FastCounter(
+    `${METRIC_PREFIX}http_requests_rejected_total`,
+    'Requests refused by the service, by reason: validation (400), size (413), media_type (415), not_ready (503), overload (429), not_found (404), other (other 4xx)',
+    ['reason'],
     registers,
-  });
-  const predictions = new Counter({
-    name: `${METRIC_PREFIX}predictions_total`,
-    help: 'Predicted rows, by predicted label (classification; empty for regression)',
-    labelNames: ['label'] as const,
+  );
+  const predictions = new FastCounter(`${METRIC_PREFIX}predictions_total`, 'Predicted rows, by predicted label (classification; empty for regression)', ['label'], registers);
+  const inferenceSeconds = new FastHistogram(
+    `${METRIC_PREFIX}model_inference_duration_seconds`,
+    'Time of one model run (preprocessing, ONNX session run, answers), in seconds (buckets: config metrics.inference_buckets_seconds)',
+    [],
+    config.metrics.inference_buckets_seconds,
     registers,
-  });
-  const inferenceSeconds = new Histogram({
-    name: `${METRIC_PREFIX}model_inference_duration_seconds`,
-    help: 'Time of one model run (preprocessing, ONNX session run, answers), in seconds (buckets: config metrics.inference_buckets_seconds)',
-    buckets: [...config.metrics.inference_buckets_seconds],
+  );
+  const batchRows = new FastHistogram(
+    `${METRIC_PREFIX}model_batch_rows`,
+    'Rows per model run (concurrent requests are coalesced into one run, up to service.max_batch_size rows)',
+    [],
+    batchBuckets(config.service.max_batch_size),
     registers,
-  });
-  const batchRows = new Histogram({
-    name: `${METRIC_PREFIX}model_batch_rows`,
-    help: 'Rows per model run (concurrent requests are coalesced into one run, up to service.max_batch_size rows)',
-    buckets: batchBuckets(config.service.max_batch_size),
-    registers,
-  });
+  );
 
   let model: () => ModelMetadata | null = () => null;
   let forwarder: () => ForwarderCounts | null = () => null;
@@ -154,7 +159,7 @@ export function createMetrics(config: Pick<Config, 'metrics' | 'service'>): Serv
   const precreateLabels = (meta: ModelMetadata | null) => {
     if (!meta || meta === labelsOf) return;
     labelsOf = meta;
-    if (meta.classes) for (const c of meta.classes) labelChild(c).inc(0);
+    if (meta.classes) for (const c of meta.classes) labelChild(c);
   };
 
   new Gauge({
@@ -212,14 +217,10 @@ export function createMetrics(config: Pick<Config, 'metrics' | 'service'>): Serv
     }
     return s;
   };
-  for (const [method, route, statuses] of PRECREATED)
-    for (const status of statuses) {
-      requestSeries(method, route, status).count.inc(0);
-      httpDuration.zero({ method, route, status_code: String(status) });
-    }
+  for (const [method, route, statuses] of PRECREATED) for (const status of statuses) requestSeries(method, route, status);
 
   const rejectedBy = new Map<number, CounterChild>();
-  for (const reason of [...Object.values(REJECT_REASONS), 'other'] as const) rejected.labels(reason).inc(0);
+  for (const reason of [...Object.values(REJECT_REASONS), 'other'] as const) rejected.labels(reason);
   const rejectedChild = (statusCode: number): CounterChild => {
     let child = rejectedBy.get(statusCode);
     if (!child) {
@@ -228,8 +229,8 @@ export function createMetrics(config: Pick<Config, 'metrics' | 'service'>): Serv
     }
     return child;
   };
-  const runs = { observe: (v: number) => inferenceSeconds.observe(v) };
-  const rows = { observe: (v: number) => batchRows.observe(v) };
+  const runs = inferenceSeconds.labels();
+  const rows = batchRows.labels();
 
   return {
     registry,
