@@ -152,6 +152,7 @@ describe('bad input is refused with the file, the key and the fix, and nothing i
     ['unknown config section', 'features:\n  - {name: a, type: number}\n', 'servce:\n  port: 1\n', /config\.yaml: servce: unknown key/],
     ['port out of range', 'features:\n  - {name: a, type: number}\n', 'service:\n  port: 70000\n', /config\.yaml: service\.port: got 70000; must be at most 65535/],
     ['bad service name', 'features:\n  - {name: a, type: number}\n', 'service:\n  name: My_Service\n', /service\.name: .*DNS-1123/],
+    ['cross-key rule', 'features:\n  - {name: a, type: number}\n', 'kubernetes:\n  service:\n    node_port: 30001\n', /^config\.yaml: kubernetes\.service\.node_port: node_port needs service type NodePort or LoadBalancer\. Fix: .*$/m],
     ['legacy wrong type', 'input_features: [a]\n', 'container_port: lots\n', /container_port \(service\.port in the native format\): expected number, got "lots"/],
     ['legacy unknown key', 'input_features: [a]\n', 'replicas: 2\nreplica_count: 3\n', /replica_count: unknown key.*Legacy keys understood: repository/s],
   ];

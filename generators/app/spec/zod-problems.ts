@@ -23,6 +23,9 @@ export function zodProblems(file: string, error: z.ZodError, renamePath: (p: str
         return [{ file, path, message: `${got}; must be ${issue.inclusive ? 'at least' : 'more than'} ${String(issue.minimum)}${issue.origin === 'string' ? ' characters long' : issue.origin === 'array' ? ' items' : ''}.` }];
       case 'too_big':
         return [{ file, path, message: `${got}; must be ${issue.inclusive ? 'at most' : 'less than'} ${String(issue.maximum)}${issue.origin === 'string' ? ' characters long' : issue.origin === 'array' ? ' items' : ''}.` }];
+      case 'custom':
+        // Our own refinements already say what was received; zod's input here is the whole object.
+        return [{ file, path, message: issue.message }];
       default:
         return [{ file, path, message: got ? `${issue.message}; ${got}.` : issue.message }];
     }
