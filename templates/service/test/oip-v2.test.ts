@@ -82,7 +82,8 @@ async function refused(body: unknown, url?: string): Promise<string> {
 /** Several valid rows that differ: numeric features swept over their range, categories and booleans cycled. */
 function variedRows(count = 6): Row[] {
   return Array.from({ length: count }, (_, i) => {
-    const changes: Row = {};
+    // null prototype: a feature named __proto__ becomes an own key, not the prototype
+    const changes: Row = Object.create(null);
     for (const f of features) {
       const t = i / Math.max(1, count - 1);
       if ((f.type === 'number' || f.type === 'integer') && f.min !== undefined && f.max !== undefined) {
@@ -220,6 +221,29 @@ describe('OIP v2: infer', () => {
     const first = flat.json().outputs[0] as Tensor;
     expect(first.shape[0]).toBe(rows.length);
     expect(first.data).toHaveLength(rows.length);
+  });
+
+  it('takes the other datatypes of a feature type (FP64 or an integer type for a number, INT32 for an integer)', async () => {
+    const rows = variedRows(3);
+    const canonical = await infer(inferBody(rows));
+    expect(canonical.statusCode, canonical.body).toBe(200);
+    const other = inferBody(rows);
+    for (const input of other.inputs) {
+      const f = features.find((x) => x.name === input.name)!;
+      if (f.type === 'number') input.datatype = input.data.every(Number.isInteger) ? 'INT64' : 'FP64';
+      if (f.type === 'integer') input.datatype = input.data.every((v) => (v as number) >= 0) ? 'UINT32' : 'INT32';
+    }
+    const res = await infer(other);
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json().outputs).toEqual(canonical.json().outputs);
+    // an integer type with a fraction is refused, naming the element
+    const f = firstOf((x) => x.type === 'number' || x.type === 'integer');
+    if (!f) return;
+    const fraction = inferBody(rows);
+    const input = fraction.inputs.find((i) => i.name === f.name)!;
+    input.datatype = 'INT64';
+    input.data[1] = 0.5;
+    expect(await refused(fraction)).toContain(`input ${q(f.name)}: data[1] must be an integer`);
   });
 
   it('answers only the requested outputs', async () => {

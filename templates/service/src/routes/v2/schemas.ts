@@ -110,5 +110,3 @@ export const inferResponse = {
   required: ['model_name', 'outputs'],
 } as const;
 
-/** Feature datatypes as a markdown-free list, for route descriptions. */
-export const inputSummary = (spec: ModelSpec = modelSpec): string => spec.features.map((f) => `${JSON.stringify(f.name)} ${datatypeOf(f.type)}`).join(', ');
