@@ -56,10 +56,9 @@ export default class MlserviceGenerator extends Generator<Record<string, never>,
 
   configuring(): void {
     const { featuresPath, configPath, name } = this.inputs;
-    const fallbackName = name ?? dnsName(basename(this.destinationRoot()));
+    const fallbackName = dnsName(basename(this.destinationRoot()));
     try {
-      const { spec, warnings } = loadSpec(readSources(featuresPath, configPath, fallbackName));
-      if (name) spec.config.service.name = name;
+      const { spec, warnings } = loadSpec(readSources(featuresPath, configPath, fallbackName, name));
       for (const w of warnings) this.log.info(w);
       if (spec.config.model.onnx_path) {
         const source = resolve(dirname(configPath), spec.config.model.onnx_path);

@@ -14,12 +14,15 @@ export interface SpecSources {
   config: { file: string; text: string };
   /** Used when config.yaml names no service (e.g. the target folder's name). */
   fallbackName: string;
+  /** Wins over config.yaml's service.name (the --name option). */
+  nameOverride?: string;
 }
 
-export const readSources = (featuresPath: string, configPath: string, fallbackName: string): SpecSources => ({
+export const readSources = (featuresPath: string, configPath: string, fallbackName: string, nameOverride?: string): SpecSources => ({
   features: { file: basename(featuresPath), text: readText(featuresPath, 'features') },
   config: { file: basename(configPath), text: readText(configPath, 'config') },
   fallbackName,
+  nameOverride,
 });
 
 function readText(path: string, what: string): string {
@@ -61,7 +64,7 @@ export function loadSpec(src: SpecSources): { spec: ServiceSpec; warnings: strin
       return legacy ? `${legacy} (${p} in the native format)` : p;
     };
   }
-  const config = ConfigFile.safeParse(nativeConfig, { reportInput: true });
+  const config = ConfigFile.safeParse(withNames(nativeConfig, src), { reportInput: true });
   if (!config.success) {
     problems.push(...zodProblems(src.config.file, config.error, renamePath));
     if (configFormat === 'legacy')
@@ -95,7 +98,7 @@ export function loadSpec(src: SpecSources): { spec: ServiceSpec; warnings: strin
       idField: featuresFile.id_field ?? null,
       features,
       featureHash: featureHash(features),
-      config: resolveConfig(config.data, src.fallbackName),
+      config: resolveConfig(config.data),
       formats: { features: featuresFormat, config: configFormat },
     },
     warnings,
@@ -128,12 +131,18 @@ export function featureHash(features: Pick<Feature, 'name' | 'type' | 'values'>[
   return createHash('sha256').update(canonical).digest('hex');
 }
 
-function resolveConfig(c: ConfigFile, fallbackName: string): ResolvedConfig {
-  const name = c.service.name ?? fallbackName;
+/** The service's name (and the model's, by default): --name, else config.yaml's, else the fallback. */
+function withNames(raw: Record<string, any>, { fallbackName, nameOverride }: SpecSources): Record<string, unknown> {
+  const isMap = (v: unknown) => v === undefined || (typeof v === 'object' && v !== null && !Array.isArray(v));
+  if (!isMap(raw.service) || !isMap(raw.model)) return raw; // let validation report the bad section
+  const name = nameOverride ?? raw.service?.name ?? fallbackName;
+  return { ...raw, service: { ...raw.service, name }, model: { ...raw.model, name: raw.model?.name ?? name } };
+}
+
+function resolveConfig(c: ConfigFile): ResolvedConfig {
+  const name = c.service.name;
   return {
     ...c,
-    service: { ...c.service, name },
-    model: { ...c.model, name: c.model.name ?? name },
     logging: { ...c.logging, fluentd: { ...c.logging.fluentd, tag_prefix: c.logging.fluentd.tag_prefix ?? name } },
     image: { ...c.image, repository: c.image.repository ?? name },
     kubernetes: { ...c.kubernetes, deployment_name: c.kubernetes.deployment_name ?? name },

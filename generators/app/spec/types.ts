@@ -11,9 +11,7 @@ export interface Feature extends Omit<FeatureInput, 'required' | 'redact'> {
 type Resolved<T, K extends keyof T> = Omit<T, K> & { [P in K]-?: NonNullable<T[P]> };
 
 /** config.yaml with every default applied and every derived name filled in. */
-export type ResolvedConfig = Omit<ConfigFile, 'service' | 'model' | 'logging' | 'image' | 'kubernetes'> & {
-  service: Resolved<ConfigFile['service'], 'name'>;
-  model: Resolved<ConfigFile['model'], 'name'>;
+export type ResolvedConfig = Omit<ConfigFile, 'logging' | 'image' | 'kubernetes'> & {
   logging: ConfigFile['logging'] & { fluentd: Resolved<ConfigFile['logging']['fluentd'], 'tag_prefix'> };
   image: Resolved<ConfigFile['image'], 'repository'>;
   kubernetes: Resolved<ConfigFile['kubernetes'], 'deployment_name'>;
