@@ -5,7 +5,7 @@
 // receiver (FluentServer) that acks every chunk. Runs alternate off/on to spread machine noise.
 // Options: --seconds 10 --connections 50 --rounds 3 --batch 1
 import { fork, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -44,6 +44,15 @@ const { values } = parseArgs({
   },
 });
 
+/** CPU time of the calling thread in ms (Linux: /proc/thread-self/schedstat, ns); NaN elsewhere. */
+function threadCpuMs(): number {
+  try {
+    return Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0]) / 1e6;
+  } catch {
+    return NaN;
+  }
+}
+
 /** Child: the service, listening on a free port; reports it over IPC. */
 async function serve(): Promise<void> {
   const base = loadConfig();
@@ -60,11 +69,13 @@ async function serve(): Promise<void> {
   await app.listen({ host: '127.0.0.1', port: 0 });
   const { port } = app.server.address() as { port: number };
   const cpuAtStart = process.cpuUsage();
+  const mainCpuAtStart = threadCpuMs();
   process.send!({ port });
   process.once('SIGTERM', async () => {
+    const mainCpuMs = threadCpuMs() - mainCpuAtStart; // before close: the serving part only
     await app.close(); // includes the forwarder's final flush
     const cpu = process.cpuUsage(cpuAtStart);
-    process.send!({ stats: log.stats(), cpuMs: (cpu.user + cpu.system) / 1000 }, () => process.exit(0));
+    process.send!({ stats: log.stats(), cpuMs: (cpu.user + cpu.system) / 1000, mainCpuMs }, () => process.exit(0));
   });
 }
 
@@ -77,8 +88,10 @@ interface Run {
   non2xx: number;
   received: number;
   stats: unknown;
-  /** CPU time of the service process per answered request, in microseconds (robust to other load on the machine). */
+  /** CPU time of the service process (all threads) per answered request, in microseconds (robust to other load on the machine). */
   cpuUsPerRequest: number;
+  /** CPU time of the service's main thread (the one that answers requests) per answered request, in microseconds. */
+  mainCpuUsPerRequest: number;
 }
 
 async function once(fluentd: 'on' | 'off', model: string, receiverPort: number, received: () => Promise<number>): Promise<Run> {
@@ -98,10 +111,11 @@ async function once(fluentd: 'on' | 'off', model: string, receiverPort: number, 
     connections: Number(values.connections),
     duration: Number(values.seconds),
   });
-  const statsMsg = new Promise<{ stats: unknown; cpuMs: number }>((resolve) => child.on('message', (m: { stats?: unknown; cpuMs?: number }) => m.cpuMs !== undefined && resolve(m as { stats: unknown; cpuMs: number })));
+  type End = { stats: unknown; cpuMs: number; mainCpuMs: number };
+  const statsMsg = new Promise<End>((resolve) => child.on('message', (m: Partial<End>) => m.cpuMs !== undefined && resolve(m as End)));
   const exited = new Promise((resolve) => child.once('exit', resolve));
   child.kill('SIGTERM');
-  const end = await Promise.race([statsMsg, new Promise<{ stats: unknown; cpuMs: number }>((r) => setTimeout(() => r({ stats: 'no stats within 15 s', cpuMs: NaN }), 15_000))]);
+  const end = await Promise.race([statsMsg, new Promise<End>((r) => setTimeout(() => r({ stats: 'no stats within 15 s', cpuMs: NaN, mainCpuMs: NaN }), 15_000))]);
   await exited;
   const answered = result['2xx'] + result.non2xx;
   return {
@@ -114,6 +128,7 @@ async function once(fluentd: 'on' | 'off', model: string, receiverPort: number, 
     received: (await received()) - before,
     stats: end.stats,
     cpuUsPerRequest: (end.cpuMs * 1000) / answered,
+    mainCpuUsPerRequest: (end.mainCpuMs * 1000) / answered,
   };
 }
 
@@ -139,7 +154,7 @@ async function main(): Promise<void> {
       for (const fluentd of round % 2 === 0 ? (['off', 'on'] as const) : (['on', 'off'] as const)) {
         const run = await once(fluentd, model, receiverPort, received);
         runs.push(run);
-        console.log(`round ${round + 1} fluentd ${fluentd.padEnd(3)} ${run.rps.toFixed(0).padStart(6)} req/s  p50 ${run.p50} ms  p99 ${run.p99} ms  2xx ${run.requests}  non-2xx ${run.non2xx}  records received ${run.received}  service CPU ${run.cpuUsPerRequest.toFixed(0)} us/request`);
+        console.log(`round ${round + 1} fluentd ${fluentd.padEnd(3)} ${run.rps.toFixed(0).padStart(6)} req/s  p50 ${run.p50} ms  p99 ${run.p99} ms  2xx ${run.requests}  non-2xx ${run.non2xx}  records received ${run.received}  service CPU ${run.cpuUsPerRequest.toFixed(0)} us/request (main thread ${run.mainCpuUsPerRequest.toFixed(0)})`);
       }
     }
   } finally {
@@ -151,6 +166,9 @@ async function main(): Promise<void> {
   const on = mean(runs.filter((r) => r.fluentd === 'on').map((r) => r.rps));
   const cpuOff = mean(runs.filter((r) => r.fluentd === 'off').map((r) => r.cpuUsPerRequest));
   const cpuOn = mean(runs.filter((r) => r.fluentd === 'on').map((r) => r.cpuUsPerRequest));
+  const mainOff = mean(runs.filter((r) => r.fluentd === 'off').map((r) => r.mainCpuUsPerRequest));
+  const mainOn = mean(runs.filter((r) => r.fluentd === 'on').map((r) => r.mainCpuUsPerRequest));
+  console.log(`mean main-thread CPU per request: off ${mainOff.toFixed(0)} us, on ${mainOn.toFixed(0)} us: forwarding adds ${(100 * (mainOn / mainOff - 1)).toFixed(1)}% on the thread that serves, i.e. ${(100 * (1 - mainOff / mainOn)).toFixed(1)}% of throughput when a core is free for the other threads`);
   console.log(`mean service CPU per request: off ${cpuOff.toFixed(0)} us, on ${cpuOn.toFixed(0)} us: forwarding adds ${(100 * (cpuOn / cpuOff - 1)).toFixed(1)}% CPU per request, i.e. ${(100 * (1 - cpuOff / cpuOn)).toFixed(1)}% of CPU-bound throughput`);
   const rows = Number(values.batch);
   const lost = runs.filter((r) => r.fluentd === 'on').map((r) => r.requests * rows - r.received);

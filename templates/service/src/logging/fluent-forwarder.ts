@@ -10,24 +10,50 @@
 //   - Fluentd restarted mid-run (down 300 ms): 501 of 1,000 records delivered, then the worker died.
 //   - Its client (fluent-logger 3) has no acks and an unbounded (or silently shifting) queue:
 //     no bound, no dropped count; one tag per process (we need <prefix>.prediction and <prefix>.error).
-// So this transport runs in the service's process on @fluent-org/logger (maintained), with:
+// So this transport is our own, on @fluent-org/logger (maintained), with:
 //   - acks (Fluentd `require_ack_response`): a chunk counts as delivered only when Fluentd acked it;
 //     an unacked chunk is sent again (at-least-once). A record can therefore arrive twice when an
 //     ack is lost after Fluentd stored the chunk; every record carries a unique `event_id`, which the
 //     Elasticsearch output uses as the document _id (efk/fluentd.conf), so Elasticsearch stores it once.
-//   - a bound: at most `bufferMaxRecords` records held in memory (queued, in flight or awaiting retry);
-//     a record beyond it is dropped and counted, and the count is logged (every few seconds while
-//     dropping, and at close). `stats()` exposes the counters for a metrics endpoint.
+//   - a bound: at most `bufferMaxRecords` records held (not yet acked, wherever they are); a record
+//     beyond it is dropped and counted, and the count is logged (every few seconds while dropping,
+//     and at close). `stats()` exposes the counters for a metrics endpoint, exact and synchronous.
 //   - a fixed reconnect interval (config reconnect_interval_ms) and every socket `error` handled.
-//   - no blocking: send() only encodes the record and queues it; the socket write happens on the next tick.
 //   - close(): waits up to `flushTimeoutMs` for every held record to be acked, then closes.
-// It runs on the main thread: encoding a record costs a few microseconds (see the bench figures
-// in docs/LOGGING.md and the report of bench/logging-bench.ts).
-import { EventTime, FluentClient, FluentSocketEvent } from '@fluent-org/logger';
+//
+// THREADS. msgpack encoding, socket writes and ack handling cost ~16-18 us of main-thread CPU per
+// record on the library (about a fifth of a one-row /predict), so they run in a worker thread
+// (fluent-worker.js), which owns the FluentClient, the acks, the re-sends and the reconnects.
+// The main thread's part of send() is to push the record onto a batch; every FLUSH_INTERVAL_MS (or
+// at BATCH_MAX_RECORDS) the batch goes to the worker in one postMessage (structured clone: measured
+// ~2.7 us per prediction record of main-thread CPU, less than JSON.stringify alone; see
+// docs/LOGGING.md). The main thread keeps every record until the worker reports it acked, so:
+//   - the bound and the counters live on the main thread: stats() is synchronous and exact (a
+//     record counts as pending until its ack is reported back, i.e. at most one event-loop turn late);
+//   - a worker that dies (uncaught error, out of memory, terminated) does not take the service down:
+//     the crash is logged, a new worker is started after WORKER_RESTART_DELAY_MS and every record
+//     not reported acked is sent again (at-least-once, same event_id; counted in `retried`). After
+//     more than WORKER_MAX_RESTARTS crashes within WORKER_RESTART_WINDOW_MS the forwarder gives up:
+//     the records it held are counted in `lost`, later records in `dropped`, and both are logged.
+// The record passed to send() is handed over as it is at the next batch (within FLUSH_INTERVAL_MS):
+// callers pass a fresh record and do not change it afterwards.
+import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
+import type { FromWorker, ToWorker, WorkerInit } from './fluent-worker-protocol.js';
 
-/** Records are sent in chunks at most this often (or at 1,000 records). */
+/** Records go to the worker (and from it to Fluentd, one chunk per tag) at most this often... */
 export const FLUSH_INTERVAL_MS = 20;
+/** ...or as soon as this many are waiting. */
+export const BATCH_MAX_RECORDS = 1_000;
+/** A crashed worker is replaced after this delay... */
+export const WORKER_RESTART_DELAY_MS = 200;
+/** ...unless it crashed more than this many times within WORKER_RESTART_WINDOW_MS: then the forwarder gives up. */
+export const WORKER_MAX_RESTARTS = 5;
+export const WORKER_RESTART_WINDOW_MS = 60_000;
+/** close() waits this long beyond flushTimeoutMs for the worker to close the connection, then stops it. */
+const CLOSE_GRACE_MS = 1_500;
+
+const WORKER_URL = new URL('./fluent-worker.js', import.meta.url);
 
 export interface ForwarderOptions {
   host: string;
@@ -38,7 +64,7 @@ export interface ForwarderOptions {
   reconnectIntervalMs: number;
   ackTimeoutMs: number;
   flushTimeoutMs: number;
-  /** Where the forwarder reports its own state (connection, drops); the stdout logger. */
+  /** Where the forwarder reports its own state (connection, drops, worker crashes); the stdout logger. */
   logger: Logger;
 }
 
@@ -47,135 +73,107 @@ export interface ForwarderStats {
   accepted: number;
   /** Records acked by Fluentd. */
   delivered: number;
-  /** Records refused because the buffer held bufferMaxRecords. */
+  /** Records refused because the buffer held bufferMaxRecords (or the forwarder had given up, see `lost`). */
   dropped: number;
-  /** Sends repeated after a failed or unacked send. */
+  /** Sends repeated after a failed or unacked send, or after the worker thread was replaced. */
   retried: number;
-  /** Records held now (queued, in flight or waiting for a retry). */
+  /** Records held now (waiting for the worker, queued, in flight or waiting for a retry). */
   pending: number;
   /** Records still held when close() gave up waiting (Fluentd away at shutdown). */
   lost_at_close: number;
+  /**
+   * Records accepted and then given up on while running: held when the worker thread kept crashing
+   * (the forwarder gave up), or not encodable (not structured-clonable or not msgpack-encodable).
+   */
+  lost: number;
+  /** Worker threads started to replace a crashed one. */
+  worker_restarts: number;
   connected: boolean;
 }
 
+/** Records handed to a worker, kept until the worker reports each one settled. */
+interface HeldBatch {
+  labels: string[];
+  times: number[];
+  records: Record<string, unknown>[];
+  /** 1 where the record is settled. */
+  done: Uint8Array;
+  open: number;
+}
+
+type DropReason = 'full' | 'unavailable';
+
 export class FluentForwarder {
-  private readonly client: FluentClient;
   private readonly log: Logger;
-  private readonly counts = { accepted: 0, delivered: 0, dropped: 0, retried: 0, lost_at_close: 0 };
+  private readonly counts = { accepted: 0, delivered: 0, dropped: 0, lost_at_close: 0, lost: 0, worker_restarts: 0 };
   private pending = 0;
   private connected = false;
   private outageReported = false;
   private closing = false;
   private closed = false;
-  private droppedReported = 0;
+  private closePromise: Promise<ForwarderStats> | null = null;
+  private droppedReported: Record<DropReason, number> = { full: 0, unavailable: 0 };
+  private droppedBy: Record<DropReason, number> = { full: 0, unavailable: 0 };
   private dropReportTimer: NodeJS.Timeout | null = null;
-  private readonly retryTimers = new Map<NodeJS.Timeout, () => void>();
   private idleWaiters: (() => void)[] = [];
+
+  // The batch being filled (not yet posted to the worker).
+  private labels: string[] = [];
+  private times: number[] = [];
+  private records: Record<string, unknown>[] = [];
+  private batchTimer: NodeJS.Timeout | null = null;
+
+  // The worker and what it holds.
+  private worker: Worker | null = null;
+  private workerError: unknown = null;
+  private readonly held = new Map<number, HeldBatch>();
+  private nextBatchId = 1;
+  /** `retried` of the workers that are gone, plus records re-posted after crashes. */
+  private retriedBefore = 0;
+  /** The current worker's running total of re-sends. */
+  private retriedNow = 0;
+  private crashTimes: number[] = [];
+  private restartTimer: NodeJS.Timeout | null = null;
+  /** The forwarder gave up on its worker (crash loop): records are dropped and counted. */
+  private degraded = false;
+  private closedWaiter: (() => void) | null = null;
 
   constructor(private readonly opts: ForwarderOptions) {
     this.log = opts.logger.child({ component: 'fluentd-forwarder' });
-    const interval = opts.reconnectIntervalMs;
-    this.client = new FluentClient(opts.tagPrefix, {
-      eventMode: 'PackedForward',
-      milliseconds: true,
-      // Records of FLUSH_INTERVAL_MS go in one chunk (one write, one ack) instead of one per request:
-      // measured in bench/logging-bench.ts, a chunk per request cost ~30% of /predict throughput.
-      flushInterval: FLUSH_INTERVAL_MS,
-      sendQueueIntervalFlushLimit: { length: 1_000 },
-      ack: { ackTimeout: opts.ackTimeoutMs },
-      socket: {
-        host: opts.host,
-        port: opts.port,
-        // A constant interval: min(max, max(min, backoff^n * delay)) with backoff 1.
-        reconnect: { backoff: 1, delay: interval, minDelay: interval, maxDelay: interval },
-      },
-    });
-    this.client.socketOn(FluentSocketEvent.ERROR, (err: Error & { code?: string }) => {
-      this.connected = false;
-      // Reported once per outage, not once per reconnect attempt.
-      if (this.outageReported || this.closing) return;
-      this.outageReported = true;
-      this.log.warn({ err: { message: err.message, code: err.code }, host: opts.host, port: opts.port, retry_in_ms: interval }, 'fluentd unreachable; records are buffered');
-    });
-    this.client.socketOn(FluentSocketEvent.ESTABLISHED, () => {
-      this.connected = true;
-      this.outageReported = false;
-      this.log.info({ host: opts.host, port: opts.port, pending: this.pending, dropped_total: this.counts.dropped }, 'fluentd connected');
-    });
-    this.client.socketOn(FluentSocketEvent.CLOSE, () => {
-      this.connected = false;
-    });
+    this.startWorker();
   }
 
   /** Takes a record for `<tagPrefix>.<label>`; false when it was dropped (buffer full or closed). Never throws, never waits. */
   send(label: string, record: Record<string, unknown>, timeMs = Date.now()): boolean {
-    if (this.closed || this.pending >= this.opts.bufferMaxRecords) {
-      this.counts.dropped += 1;
-      this.scheduleDropReport();
+    if (this.closed || this.degraded || this.pending >= this.opts.bufferMaxRecords) {
+      this.drop(this.degraded && !this.closed ? 'unavailable' : 'full');
       return false;
     }
     this.pending += 1;
     this.counts.accepted += 1;
-    this.attempt(label, record, EventTime.fromTimestamp(timeMs));
+    this.labels.push(label);
+    this.times.push(timeMs);
+    const n = this.records.push(record);
+    if (n >= BATCH_MAX_RECORDS || this.closing) this.flushBatch();
+    else if (this.batchTimer === null) this.batchTimer = setTimeout(this.onBatchTimer, FLUSH_INTERVAL_MS);
     return true;
   }
 
-  private attempt(label: string, record: Record<string, unknown>, time: EventTime): void {
-    this.client.emit(label, record, time).then(
-      () => this.settle(true),
-      () => {
-        if (this.closed) return this.settle(false);
-        this.counts.retried += 1;
-        // Not at once: the socket may be failing fast; the client queues it until the socket is writable.
-        const retry = () => {
-          this.retryTimers.delete(timer);
-          if (this.closed) this.settle(false);
-          else this.attempt(label, record, time);
-        };
-        const timer = setTimeout(retry, Math.min(250, this.opts.reconnectIntervalMs));
-        this.retryTimers.set(timer, retry);
-      },
-    );
-  }
-
-  private settle(delivered: boolean): void {
-    this.pending -= 1;
-    if (delivered) this.counts.delivered += 1;
-    if (this.pending === 0) {
-      const waiters = this.idleWaiters;
-      this.idleWaiters = [];
-      for (const w of waiters) w();
-    }
-  }
-
-  private scheduleDropReport(): void {
-    if (this.dropReportTimer !== null || this.closed) return;
-    this.dropReportTimer = setTimeout(() => {
-      this.dropReportTimer = null;
-      this.reportDrops();
-    }, Math.max(1_000, this.opts.reconnectIntervalMs));
-    this.dropReportTimer.unref();
-  }
-
-  private reportDrops(): void {
-    const since = this.counts.dropped - this.droppedReported;
-    if (since === 0) return;
-    this.droppedReported = this.counts.dropped;
-    this.log.warn({ dropped: since, dropped_total: this.counts.dropped, buffer_max_records: this.opts.bufferMaxRecords }, 'fluentd buffer full: log records dropped');
-  }
-
   stats(): ForwarderStats {
-    return { ...this.counts, pending: this.pending, connected: this.connected };
+    return { ...this.counts, retried: this.retriedBefore + this.retriedNow, pending: this.pending, connected: this.connected };
   }
 
   /** Resolves once nothing is held, or after `timeoutMs`; true when nothing is held. */
   async drain(timeoutMs: number): Promise<boolean> {
-    if (this.pending === 0) return true;
-    // Retries waiting for their timer go now.
-    for (const [timer, retry] of [...this.retryTimers]) {
-      clearTimeout(timer);
-      retry();
+    if (this.restartTimer !== null) {
+      // A crashed worker waiting to be replaced is replaced now.
+      clearTimeout(this.restartTimer);
+      this.restartTimer = null;
+      this.restartWorker();
     }
+    this.flushBatch();
+    if (this.pending === 0) return true;
+    this.post({ t: 'drain' }); // retries waiting for their timer go now
     let timeout: NodeJS.Timeout | undefined;
     const idle = new Promise<boolean>((resolve) => this.idleWaiters.push(() => resolve(true)));
     const late = new Promise<boolean>((resolve) => {
@@ -189,23 +187,309 @@ export class FluentForwarder {
   }
 
   /** Flushes (waits up to flushTimeoutMs for every held record to be acked), then closes the connection. */
-  async close(): Promise<ForwarderStats> {
-    if (this.closed) return this.stats();
+  close(): Promise<ForwarderStats> {
+    if (this.closed) return Promise.resolve(this.stats());
+    this.closePromise ??= this.doClose();
+    return this.closePromise;
+  }
+
+  /** Test seam: makes the worker thread throw an uncaught error, as a crash would. */
+  crashWorkerForTest(): void {
+    this.post({ t: 'crash' });
+  }
+
+  private async doClose(): Promise<ForwarderStats> {
     this.closing = true;
-    const flushed = await this.drain(this.opts.flushTimeoutMs);
-    this.closed = true;
-    this.counts.lost_at_close = this.pending;
+    this.worker?.ref(); // keeps the process alive until the flush is done
+    // As before the worker thread: records keep being taken (and posted at once) while close() waits
+    // for every held record to be acked; a worker that crashes meanwhile is replaced as usual.
+    await this.drain(this.opts.flushTimeoutMs);
+    this.closed = true; // from here on send() drops
+    const worker = this.worker;
+    if (worker !== null) {
+      // The worker gives up what is left (reported as failed), closes the connection and answers.
+      let grace: NodeJS.Timeout | undefined;
+      await Promise.race([
+        new Promise<void>((resolve) => {
+          this.closedWaiter = resolve;
+          this.post({ t: 'close', timeoutMs: 0 });
+        }),
+        new Promise<void>((resolve) => (grace = setTimeout(resolve, CLOSE_GRACE_MS))),
+      ]);
+      clearTimeout(grace);
+      this.closedWaiter = null;
+    }
+    this.stopWorker();
+    // Whatever the worker did not report acked is lost (it reported the records it gave up as failed).
+    this.counts.lost_at_close += this.pending;
+    this.pending = 0;
+    this.held.clear();
+    this.clearBatch();
+    this.connected = false;
     if (this.dropReportTimer) clearTimeout(this.dropReportTimer);
     this.dropReportTimer = null;
-    for (const [timer, retry] of [...this.retryTimers]) {
-      clearTimeout(timer);
-      retry();
-    }
     this.reportDrops();
-    await this.client.shutdown().catch(() => undefined);
+    this.notifyIdle();
     const stats = this.stats();
-    if (flushed) this.log.info({ ...stats }, 'fluentd forwarder closed; every record delivered');
+    if (stats.lost_at_close === 0 && stats.lost === 0) this.log.info({ ...stats }, 'fluentd forwarder closed; every record delivered');
     else this.log.error({ ...stats, flush_timeout_ms: this.opts.flushTimeoutMs }, 'fluentd forwarder closed with records not delivered');
     return stats;
+  }
+
+  // ---- batches ----
+
+  private readonly onBatchTimer = (): void => {
+    this.batchTimer = null;
+    this.flushBatch();
+  };
+
+  private clearBatch(): void {
+    if (this.batchTimer !== null) clearTimeout(this.batchTimer);
+    this.batchTimer = null;
+    this.labels = [];
+    this.times = [];
+    this.records = [];
+  }
+
+  /** Posts the records waiting on the main thread to the worker (kept here while no worker runs). */
+  private flushBatch(): void {
+    if (this.records.length === 0 || this.worker === null) return;
+    const { labels, times, records } = this;
+    this.clearBatch();
+    this.postBatch(labels, times, records);
+  }
+
+  private postBatch(labels: string[], times: number[], records: Record<string, unknown>[]): void {
+    const id = this.nextBatchId++;
+    const batch: HeldBatch = { labels, times, records, done: new Uint8Array(records.length), open: records.length };
+    this.held.set(id, batch);
+    try {
+      this.worker!.postMessage({ t: 'batch', id, labels, times, records } satisfies ToWorker);
+    } catch (err) {
+      // A record that cannot be cloned (a function, a symbol...): find it, send the others.
+      this.held.delete(id);
+      if (records.length > 1) {
+        for (let i = 0; i < records.length; i++) this.postBatch([labels[i]!], [times[i]!], [records[i]!]);
+      } else {
+        this.counts.lost += 1;
+        this.pending -= 1;
+        this.log.error({ err, label: labels[0], lost_total: this.counts.lost }, 'fluentd log record cannot be copied to the forwarder thread: lost');
+        this.notifyIdle();
+      }
+    }
+  }
+
+  // ---- the worker ----
+
+  private startWorker(): void {
+    const init: WorkerInit = {
+      host: this.opts.host,
+      port: this.opts.port,
+      tagPrefix: this.opts.tagPrefix,
+      reconnectIntervalMs: this.opts.reconnectIntervalMs,
+      ackTimeoutMs: this.opts.ackTimeoutMs,
+      flushIntervalMs: FLUSH_INTERVAL_MS,
+    };
+    let worker: Worker;
+    try {
+      worker = new Worker(WORKER_URL, { workerData: init });
+    } catch (err) {
+      this.workerError = err;
+      this.worker = null;
+      queueMicrotask(() => this.onWorkerExit(null, -1));
+      return;
+    }
+    this.worker = worker;
+    this.workerError = null;
+    this.retriedNow = 0;
+    // An open forwarder does not keep the process alive on its own (close() refs it while flushing).
+    if (!this.closing) worker.unref();
+    // Messages of a worker that was replaced are ignored (its records were handed to the new one).
+    worker.on('message', (m: FromWorker) => {
+      if (worker === this.worker) this.onMessage(m);
+    });
+    worker.on('error', (err) => {
+      this.workerError = err;
+    });
+    worker.on('messageerror', (err) => this.log.error({ err }, 'fluentd forwarder: a message from the worker could not be read'));
+    worker.on('exit', (code) => this.onWorkerExit(worker, code));
+  }
+
+  private stopWorker(): void {
+    const worker = this.worker;
+    this.worker = null;
+    if (this.restartTimer !== null) clearTimeout(this.restartTimer);
+    this.restartTimer = null;
+    if (worker) {
+      worker.removeAllListeners();
+      worker.on('error', () => undefined);
+      void worker.terminate().catch(() => undefined);
+    }
+  }
+
+  private onWorkerExit(worker: Worker | null, code: number): void {
+    if (worker !== this.worker) return; // stopped on purpose
+    this.worker = null;
+    this.connected = false;
+    this.outageReported = false;
+    this.retriedBefore += this.retriedNow;
+    this.retriedNow = 0;
+    const err = this.workerError;
+    const error = err instanceof Error ? { message: err.message, code: (err as { code?: string }).code, stack: err.stack } : err === null ? undefined : String(err);
+    if (this.closed) {
+      // close() gave up waiting and is closing the connection: what the worker held is lost at close.
+      this.log.error({ err: error, exit_code: code, pending: this.pending }, 'fluentd forwarder worker exited during close');
+      this.closedWaiter?.();
+      return;
+    }
+    const now = Date.now();
+    this.crashTimes = this.crashTimes.filter((t) => now - t < WORKER_RESTART_WINDOW_MS);
+    this.crashTimes.push(now);
+    if (this.crashTimes.length > WORKER_MAX_RESTARTS) {
+      this.degrade(error, code);
+      return;
+    }
+    this.log.error({ err: error, exit_code: code, pending: this.pending, restart_in_ms: WORKER_RESTART_DELAY_MS }, 'fluentd forwarder worker crashed; held records will be sent again by a new worker');
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = null;
+      this.restartWorker();
+    }, WORKER_RESTART_DELAY_MS);
+    if (!this.closing) this.restartTimer.unref();
+  }
+
+  /** Starts a new worker and hands it every record the old one did not report settled. */
+  private restartWorker(): void {
+    this.counts.worker_restarts += 1;
+    this.startWorker();
+    if (this.worker === null) return;
+    const batches = [...this.held.values()];
+    this.held.clear();
+    let resent = 0;
+    for (const b of batches) {
+      const labels: string[] = [];
+      const times: number[] = [];
+      const records: Record<string, unknown>[] = [];
+      for (let i = 0; i < b.records.length; i++) {
+        if (b.done[i]) continue;
+        labels.push(b.labels[i]!);
+        times.push(b.times[i]!);
+        records.push(b.records[i]!);
+      }
+      if (records.length === 0) continue;
+      resent += records.length;
+      this.postBatch(labels, times, records);
+    }
+    this.retriedBefore += resent;
+    this.flushBatch();
+    this.log.warn({ resent, pending: this.pending, worker_restarts: this.counts.worker_restarts }, 'fluentd forwarder worker restarted');
+  }
+
+  /** Too many crashes: stop forwarding, count what was held as lost and what comes next as dropped. */
+  private degrade(error: unknown, code: number): void {
+    this.degraded = true;
+    const lostNow = this.pending;
+    this.counts.lost += lostNow;
+    this.pending = 0;
+    this.held.clear();
+    this.clearBatch();
+    this.notifyIdle();
+    this.log.error(
+      { err: error, exit_code: code, lost: lostNow, lost_total: this.counts.lost, crashes: this.crashTimes.length, window_ms: WORKER_RESTART_WINDOW_MS },
+      'fluentd forwarder worker keeps crashing: forwarding stopped; records are dropped and counted (stdout logging continues)',
+    );
+  }
+
+  private post(message: ToWorker): void {
+    try {
+      this.worker?.postMessage(message);
+    } catch {
+      // The worker is gone: its exit handler deals with it.
+    }
+  }
+
+  private onMessage(m: FromWorker): void {
+    switch (m.t) {
+      case 'settled': {
+        this.retriedNow = m.retried;
+        this.counts.delivered += this.settle(m.delivered);
+        this.counts.lost_at_close += this.settle(m.failed);
+        const unencodable = this.settle(m.unencodable);
+        if (unencodable > 0) {
+          this.counts.lost += unencodable;
+          this.log.error({ err: { message: m.unencodableError }, lost: unencodable, lost_total: this.counts.lost }, 'fluentd log record cannot be encoded (msgpack): lost');
+        }
+        if (this.pending === 0) this.notifyIdle();
+        break;
+      }
+      case 'socket':
+        if (m.event === 'established') {
+          this.connected = true;
+          this.outageReported = false;
+          this.log.info({ host: this.opts.host, port: this.opts.port, pending: this.pending, dropped_total: this.counts.dropped }, 'fluentd connected');
+        } else if (m.event === 'error') {
+          this.connected = false;
+          // Reported once per outage, not once per reconnect attempt.
+          if (this.outageReported || this.closing) return;
+          this.outageReported = true;
+          this.log.warn({ err: { message: m.message, code: m.code }, host: this.opts.host, port: this.opts.port, retry_in_ms: this.opts.reconnectIntervalMs }, 'fluentd unreachable; records are buffered');
+        } else {
+          this.connected = false;
+        }
+        break;
+      case 'closed':
+        this.closedWaiter?.();
+        break;
+    }
+  }
+
+  /** Marks [batchId, index] pairs settled; returns how many were not settled before. */
+  private settle(pairs: number[]): number {
+    let n = 0;
+    for (let k = 0; k < pairs.length; k += 2) {
+      const id = pairs[k]!;
+      const batch = this.held.get(id);
+      if (batch === undefined) continue;
+      const i = pairs[k + 1]!;
+      if (batch.done[i]) continue;
+      batch.done[i] = 1;
+      n += 1;
+      if (--batch.open === 0) this.held.delete(id);
+    }
+    this.pending -= n;
+    return n;
+  }
+
+  private notifyIdle(): void {
+    if (this.pending !== 0) return;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  // ---- drops ----
+
+  private drop(reason: DropReason): void {
+    this.counts.dropped += 1;
+    this.droppedBy[reason] += 1;
+    this.scheduleDropReport();
+  }
+
+  private scheduleDropReport(): void {
+    if (this.dropReportTimer !== null || this.closed) return;
+    this.dropReportTimer = setTimeout(() => {
+      this.dropReportTimer = null;
+      this.reportDrops();
+    }, Math.max(1_000, this.opts.reconnectIntervalMs));
+    this.dropReportTimer.unref();
+  }
+
+  private reportDrops(): void {
+    for (const reason of ['full', 'unavailable'] as const) {
+      const since = this.droppedBy[reason] - this.droppedReported[reason];
+      if (since === 0) continue;
+      this.droppedReported[reason] = this.droppedBy[reason];
+      if (reason === 'full') this.log.warn({ dropped: since, dropped_total: this.counts.dropped, buffer_max_records: this.opts.bufferMaxRecords }, 'fluentd buffer full: log records dropped');
+      else this.log.warn({ dropped: since, dropped_total: this.counts.dropped, lost_total: this.counts.lost }, 'fluentd forwarder stopped (worker kept crashing): log records dropped');
+    }
   }
 }
