@@ -150,4 +150,19 @@ describe('iris service, installed and run for real', () => {
       expect(npm(other, 'test')).toMatch(/Tests\s+\d+ passed/);
     }, 10 * 60_000);
   });
+
+  it('packs a brought ONNX model (the iris model trained above) instead of training, and serves it', async () => {
+    const { mkdtempSync, writeFileSync, copyFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const inputs = mkdtempSync(join(tmpdir(), 'mlservice-byo-'));
+    copyFileSync(join(dir, 'model_bin/model.onnx'), join(inputs, 'iris.onnx'));
+    writeFileSync(join(inputs, 'config.yaml'), 'service:\n  name: iris-byo\nmodel:\n  onnx_path: iris.onnx\n');
+    const other = await scaffold({ options: { features: fileURLToPath(new URL('../../examples/iris/features.yaml', import.meta.url)), config: join(inputs, 'config.yaml') } });
+    symlinkSync(join(dir, 'node_modules'), join(other, 'node_modules'), 'dir');
+    npm(other, 'run', 'train');
+    const metadata = JSON.parse(readFileSync(join(other, 'model_bin/metadata.json'), 'utf8'));
+    expect(metadata.classes).toEqual(['setosa', 'versicolor', 'virginica']);
+    expect(readFileSync(join(other, 'model_bin/model.onnx'))).toEqual(readFileSync(join(inputs, 'iris.onnx')));
+    expect(npm(other, 'test')).toMatch(/Tests\s+\d+ passed/);
+  }, 10 * 60_000);
 });
