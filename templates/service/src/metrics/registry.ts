@@ -29,6 +29,8 @@ export interface ForwarderCounts {
   pending: number;
   dropped: number;
   delivered: number;
+  lost: number;
+  worker_restarts: number;
 }
 
 /** Observes model runs (src/predict-batcher.ts calls it once per run). */
@@ -182,28 +184,25 @@ export function createMetrics(config: Pick<Config, 'metrics' | 'service'>): Serv
       this.set(forwarder()?.pending ?? 0);
     },
   });
-  let droppedSeen = 0;
-  new Counter({
-    name: `${METRIC_PREFIX}fluentd_records_dropped_total`,
-    help: 'Log records dropped because the Fluentd buffer was full (logging.fluentd.buffer_max_records)',
-    registers,
-    collect() {
-      const dropped = forwarder()?.dropped ?? droppedSeen;
-      if (dropped > droppedSeen) this.inc(dropped - droppedSeen);
-      droppedSeen = dropped;
-    },
-  });
-  let deliveredSeen = 0;
-  new Counter({
-    name: `${METRIC_PREFIX}fluentd_records_delivered_total`,
-    help: 'Log records acknowledged by Fluentd',
-    registers,
-    collect() {
-      const delivered = forwarder()?.delivered ?? deliveredSeen;
-      if (delivered > deliveredSeen) this.inc(delivered - deliveredSeen);
-      deliveredSeen = delivered;
-    },
-  });
+  /** A counter that follows one of the forwarder's running totals. */
+  const forwarderCounter = (name: string, help: string, read: (s: ForwarderCounts) => number) => {
+    let seen = 0;
+    new Counter({
+      name: `${METRIC_PREFIX}fluentd_${name}`,
+      help,
+      registers,
+      collect() {
+        const stats = forwarder();
+        const now = stats ? read(stats) : seen;
+        if (now > seen) this.inc(now - seen);
+        seen = now;
+      },
+    });
+  };
+  forwarderCounter('records_dropped_total', 'Log records dropped because the Fluentd buffer was full (logging.fluentd.buffer_max_records)', (s) => s.dropped);
+  forwarderCounter('records_delivered_total', 'Log records acknowledged by Fluentd', (s) => s.delivered);
+  forwarderCounter('records_lost_total', 'Log records accepted and then given up on (the forwarding worker kept crashing, or a record could not be encoded)', (s) => s.lost);
+  forwarderCounter('worker_restarts_total', 'Forwarding worker threads started to replace a crashed one', (s) => s.worker_restarts);
 
   // Request series: one counter child and one histogram child per method/route/status.
   const series = new Map<string, RequestSeries>();
