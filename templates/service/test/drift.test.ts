@@ -20,6 +20,7 @@ import { DriftMonitor, ksStatistic, psi, type DriftConfig, type DriftReport, typ
 import { binIndex, computeReference, quantileEdges, sortedSample, type DriftReference, type NumericReference } from '../src/monitoring/drift-reference.js';
 import { modelSpec } from '../src/schemas/features.js';
 import type { ModelSpec } from '../src/schemas/model-spec.js';
+import { seededRandom as rng } from '../src/random.js';
 import { split } from '../src/train.js';
 import { trainedConfig } from './api-helpers.js';
 import { freePort, Receiver, sleep, waitFor, withTimeout } from './logging-helpers.js';
@@ -29,18 +30,6 @@ function own(entries: [string, unknown][]): Record<string, unknown> {
   const o: Record<string, unknown> = {};
   for (const [k, v] of entries) Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
   return o;
-}
-
-/** A seeded generator (mulberry32), so every run feeds the same rows. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 describe('PSI and KS against hand-computed values', () => {

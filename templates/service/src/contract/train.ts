@@ -12,6 +12,7 @@
 // The example: softmax regression by full-batch gradient descent with a little L2 (classification),
 // ridge linear regression in closed form (regression). Deterministic for a given seed.
 import { ONNX_NAMES, buildLinearRegression, buildSoftmaxRegression } from '../model/onnx-builder.js';
+import { seededRandom } from '../random.js';
 
 export interface TrainOptions {
   task: 'classification' | 'regression';
@@ -48,18 +49,6 @@ export function train(X: Float32Array, y: number[], options: TrainOptions): Trai
   }
   const { weights, bias } = ridgeRegression(X, y, width, options.l2 ?? 1e-6);
   return { onnx: buildLinearRegression({ features: width, weights, bias }), input: ONNX_NAMES.input, outputs: { value: ONNX_NAMES.value } };
-}
-
-/** Small seeded generator (mulberry32): the same seed gives the same model. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Mean cross-entropy + L2 of W[F, C] (row-major), b[C]; fills `grad` (W part then b part) when given. */
