@@ -97,8 +97,12 @@ export const RUNTIME_SECTIONS = {
       /** A feature drifts when its PSI reaches psi_threshold or (numeric features) its KS statistic reaches ks_threshold. */
       psi_threshold: z.number().positive().default(0.2),
       ks_threshold: z.number().gt(0).max(1).default(0.2),
-      /** Drift is also checked (and crossings logged) every check_every_rows rows, besides on each scrape and GET /monitoring/drift. */
-      check_every_rows: z.number().int().min(1).default(100),
+      /**
+       * Drift is also checked (and crossings logged) every check_every_rows rows, besides on each scrape
+       * and GET /monitoring/drift. A check sorts the window for KS (~200 µs for 4 features x 1000 rows),
+       * so checking every 100 rows cost ~2 µs per predicted row; every 1000 rows costs a tenth of that.
+       */
+      check_every_rows: z.number().int().min(1).default(1_000),
     }),
     /** Ground-truth feedback (POST /feedback) joined with recent predictions (docs/FEEDBACK.md). */
     feedback: section({

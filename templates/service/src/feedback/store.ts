@@ -22,30 +22,42 @@ export interface StoredPrediction {
 
 /** Entity IDs are compared as strings: 42 and "42" are the same entity (as in the prediction log). */
 export const entityKey = (id: string | number): string => String(id);
-const rowKey = (requestId: string, row: number): string => `${requestId}\n${row}`;
 
 /**
  * The last `capacity` predicted rows, by request ID + row and by entity ID (the latest prediction
- * of the entity). Oldest out first: a Map keeps insertion order, so eviction is O(1) per row.
- * Fed synchronously on the /predict path: add() only builds small objects and sets map entries.
+ * of the entity). Fed synchronously on the /predict path, so per row it only fills a slot of a ring
+ * buffer: one map entry per request (not per row), and one per entity when the row carries an ID.
+ * Rows are numbered by a running sequence number; a slot's row is gone once `capacity` newer rows came.
  */
 export class PredictionStore {
-  private readonly byRow = new Map<string, StoredPrediction>();
-  private readonly byEntity = new Map<string, StoredPrediction>();
+  private readonly ring: (StoredPrediction | undefined)[];
+  /** Sequence number of the next row. */
+  private next = 0;
+  /** Request ID -> sequence number of its row 0 (a retried request ID points at its latest rows). */
+  private readonly byRequestId = new Map<string, number>();
+  /** Entity ID -> sequence number of its latest row. */
+  private readonly byEntity = new Map<string, number>();
 
-  constructor(readonly capacity: number) {}
+  constructor(readonly capacity: number) {
+    this.ring = new Array(capacity);
+  }
 
   get size(): number {
-    return this.byRow.size;
+    return Math.min(this.next, this.capacity);
   }
 
   add(event: PredictionEvent, idField: string | null, now = Date.now()): void {
     const model = { name: event.model.model_name, uuid: event.model.model_uuid, created_at: event.model.created_at };
     const batchSize = event.predictions.length;
+    this.byRequestId.set(event.requestId, this.next);
     for (let i = 0; i < batchSize; i++) {
       const p = event.predictions[i]!;
       const row = idField ? (event.rows[i] as unknown as Record<string, unknown> | undefined) : undefined;
       const entity = p.entity_id ?? (row && Object.hasOwn(row, idField!) ? (row[idField!] as string | number) : undefined);
+      const seq = this.next++;
+      const slot = seq % this.capacity;
+      const old = this.ring[slot];
+      if (old) this.forget(old, seq - this.capacity);
       const stored: StoredPrediction = {
         requestId: event.requestId,
         row: i,
@@ -57,33 +69,39 @@ export class PredictionStore {
         time: now,
         counted: false,
       };
-      const key = rowKey(event.requestId, i);
-      // A request ID sent again (a client's retry) replaces the earlier prediction of that row.
-      if (this.byRow.has(key)) this.remove(key);
-      this.byRow.set(key, stored);
-      if (stored.entityId !== null) this.byEntity.set(stored.entityId, stored);
-      while (this.byRow.size > this.capacity) this.remove(this.byRow.keys().next().value as string);
+      this.ring[slot] = stored;
+      if (stored.entityId !== null) this.byEntity.set(stored.entityId, seq);
     }
   }
 
   byRequest(requestId: string, row: number): StoredPrediction | undefined {
-    return this.byRow.get(rowKey(requestId, row));
+    const first = this.byRequestId.get(requestId);
+    if (first === undefined) return undefined;
+    const stored = this.at(first + row);
+    return stored && stored.requestId === requestId && stored.row === row ? stored : undefined;
   }
 
   /** The latest kept prediction of the entity. */
   byEntityId(id: string | number): StoredPrediction | undefined {
-    return this.byEntity.get(entityKey(id));
+    const seq = this.byEntity.get(entityKey(id));
+    return seq === undefined ? undefined : this.at(seq);
   }
 
   clear(): void {
-    this.byRow.clear();
+    this.ring.fill(undefined);
+    this.next = 0;
+    this.byRequestId.clear();
     this.byEntity.clear();
   }
 
-  private remove(key: string): void {
-    const stored = this.byRow.get(key);
-    if (!stored) return;
-    this.byRow.delete(key);
-    if (stored.entityId !== null && this.byEntity.get(stored.entityId) === stored) this.byEntity.delete(stored.entityId);
+  /** The row of sequence number `seq`, while it is still held. */
+  private at(seq: number): StoredPrediction | undefined {
+    return seq < this.next && seq >= this.next - this.capacity ? this.ring[seq % this.capacity] : undefined;
+  }
+
+  /** Drops the map entries that point at an evicted row (`seq`), unless newer rows took them over. */
+  private forget(old: StoredPrediction, seq: number): void {
+    if (old.row === old.batchSize - 1 && this.byRequestId.get(old.requestId) === seq - old.row) this.byRequestId.delete(old.requestId);
+    if (old.entityId !== null && this.byEntity.get(old.entityId) === seq) this.byEntity.delete(old.entityId);
   }
 }
