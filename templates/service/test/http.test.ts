@@ -58,6 +58,8 @@ describe('GET /docs/json', () => {
       expect(media.examples.one_row.value).toEqual(JSON.parse(JSON.stringify(exampleRow)));
       expect(media.examples.batch.value).toHaveLength(2);
       expect(Object.keys(post.responses)).toEqual(expect.arrayContaining(['200', '400', '413', '415', '503']));
+      expect(post.parameters).toContainEqual(expect.objectContaining({ name: 'x-request-id', in: 'header' }));
+      for (const status of ['200', '400', '503']) expect(post.responses[status].headers['x-request-id'].schema).toEqual({ type: 'string' });
       const prediction = post.responses['200'].content['application/json'].schema.properties.predictions.items;
       if (modelSpec.classes) expect(Object.keys(prediction.properties.probabilities.properties)).toEqual(modelSpec.classes);
       expect((await app.inject('/docs')).statusCode).toBeLessThan(400);

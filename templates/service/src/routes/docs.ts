@@ -29,10 +29,16 @@ export function registerDocs(app: FastifyInstance): void {
     transformObject: (document) => {
       if (!('openapiObject' in document)) return document.swaggerObject;
       const { openapiObject } = document;
-      const post = openapiObject.paths?.['/predict']?.post as unknown as { requestBody?: { content?: Record<string, unknown> }; responses?: Record<string, { content?: Record<string, { schema?: unknown }> }> } | undefined;
-      if (post?.requestBody?.content) post.requestBody.content['application/json'] = openApiPredictBody(service.max_batch_size);
-      const ok = post?.responses?.['200']?.content?.['application/json'];
+      type Response = { headers?: Record<string, unknown>; content?: Record<string, { schema?: unknown }> };
+      const post = openapiObject.paths?.['/predict']?.post as unknown as { parameters?: unknown[]; requestBody?: { content?: Record<string, unknown> }; responses?: Record<string, Response> } | undefined;
+      if (!post) return openapiObject;
+      if (post.requestBody?.content) post.requestBody.content['application/json'] = openApiPredictBody(service.max_batch_size);
+      const ok = post.responses?.['200']?.content?.['application/json'];
       if (ok) ok.schema = openApiPredictResponse();
+      // x-request-id: taken from the request when printable and at most 128 characters, else generated; always sent back.
+      post.parameters = [...(post.parameters ?? []), { name: 'x-request-id', in: 'header', required: false, description: 'Your ID for this call (printable ASCII, at most 128 characters); generated when absent or invalid', schema: { type: 'string', maxLength: 128 } }];
+      for (const response of Object.values(post.responses ?? {}))
+        response.headers = { ...response.headers, 'x-request-id': { description: 'The request ID: yours, or the generated one', schema: { type: 'string' } } };
       return openapiObject;
     },
   });
