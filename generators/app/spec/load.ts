@@ -98,7 +98,7 @@ export function loadSpec(src: SpecSources): { spec: ServiceSpec; warnings: strin
       idField: featuresFile.id_field ?? null,
       features,
       featureHash: featureHash(features),
-      config: resolveConfig(config.data),
+      config: config.data as ResolvedConfig,
       formats: { features: featuresFormat, config: configFormat },
     },
     warnings,
@@ -131,20 +131,32 @@ export function featureHash(features: Pick<Feature, 'name' | 'type' | 'values'>[
   return createHash('sha256').update(canonical).digest('hex');
 }
 
-/** The service's name (and the model's, by default): --name, else config.yaml's, else the fallback. */
-function withNames(raw: Record<string, any>, { fallbackName, nameOverride }: SpecSources): Record<string, unknown> {
-  const isMap = (v: unknown) => v === undefined || (typeof v === 'object' && v !== null && !Array.isArray(v));
-  if (!isMap(raw.service) || !isMap(raw.model)) return raw; // let validation report the bad section
-  const name = nameOverride ?? raw.service?.name ?? fallbackName;
-  return { ...raw, service: { ...raw.service, name }, model: { ...raw.model, name: raw.model?.name ?? name } };
-}
-
-function resolveConfig(c: ConfigFile): ResolvedConfig {
-  const name = c.service.name;
-  return {
-    ...c,
-    logging: { ...c.logging, fluentd: { ...c.logging.fluentd, tag_prefix: c.logging.fluentd.tag_prefix ?? name } },
-    image: { ...c.image, repository: c.image.repository ?? name },
-    kubernetes: { ...c.kubernetes, deployment_name: c.kubernetes.deployment_name ?? name },
-  };
+/**
+ * Fills the names config.yaml may leave out, before validation (so they are checked like any value,
+ * and config.yaml is written in the schema's key order whether a name was given or derived):
+ * the service's name is --name, else config.yaml's, else the fallback; the others default to it.
+ */
+function withNames(raw: Record<string, unknown>, { fallbackName, nameOverride }: SpecSources): Record<string, unknown> {
+  const given = (raw.service as { name?: unknown } | undefined)?.name;
+  const name = nameOverride ?? (typeof given === 'string' ? given : fallbackName);
+  const filled = structuredClone(raw);
+  const defaults: [string[], string, boolean][] = [
+    [['service', 'name'], name, nameOverride !== undefined],
+    [['model', 'name'], name, false],
+    [['logging', 'fluentd', 'tag_prefix'], name, false],
+    [['image', 'repository'], name, false],
+    [['kubernetes', 'deployment_name'], name, false],
+  ];
+  const isMap = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  for (const [path, value, override] of defaults) {
+    let node: unknown = filled;
+    for (const key of path.slice(0, -1)) {
+      if (!isMap(node)) break;
+      node = node[key] ??= {};
+    }
+    // A section that is not a mapping is left as it is: validation reports it.
+    const leaf = path.at(-1)!;
+    if (isMap(node) && (override || node[leaf] === undefined)) node[leaf] = value;
+  }
+  return filled;
 }
