@@ -1,17 +1,6 @@
 import { stringify } from 'csv-stringify/sync';
 import type { Feature, ServiceSpec } from '../spec/types.js';
-
-/** Small seeded generator (mulberry32), so the sample data is the same on every run. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from './random.js';
 
 const round = (x: number) => Math.round(x * 1000) / 1000;
 
@@ -21,7 +10,7 @@ const round = (x: number) => Math.round(x * 1000) / 1000;
  * Returns the CSV text (header: feature names, then the target).
  */
 export function sampleCsv(spec: ServiceSpec, rows = 300): string {
-  const rand = random(42);
+  const rand = seededRandom(42);
   const classes = spec.classes ?? ['class_a', 'class_b'];
   const weights = spec.features.map(() => rand() * 2 - 1);
   const body: unknown[][] = [];
