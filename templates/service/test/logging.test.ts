@@ -72,7 +72,13 @@ function serviceConfig(port: number, fluentd: Partial<Config['logging']['fluentd
 
 async function service(config: Config): Promise<Service> {
   const lines: Record<string, unknown>[] = [];
-  const logger = createLogger(config, { write: (s: string) => void lines.push(JSON.parse(s)) });
+  const logger = createLogger(config, {
+    write: (s: string) => {
+      // One `service` key per line: the logger's base carries it, the records leave theirs out.
+      expect(s.split('"service":').length - 1, s).toBe(1);
+      lines.push(JSON.parse(s));
+    },
+  });
   const log = new PredictionLog({ config, logger, model: () => (runtime.ready ? runtime.metadata : null), spec });
   const app = buildApp({ config, runtime, logger, onPrediction: log.onPrediction });
   log.attach(app);
@@ -157,6 +163,7 @@ describe('prediction records at a real Fluentd receiver', () => {
     expect(stdout).toHaveLength(4);
     for (const l of stdout) {
       expect(new Date(l.time as string).toISOString()).toBe(l.time);
+      expect(l.service).toEqual({ name: 'test-svc', version: '9.8.7' });
       for (const name of redactedNames) expect(l.features).not.toHaveProperty(name);
     }
     expect(stdout.map((l) => l.event_id).sort()).toEqual(records.map((r) => r.event_id).sort());

@@ -14,7 +14,8 @@ export function createLogger(config: Pick<Config, 'logging' | 'service'>, destin
       level: config.logging.level,
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
-      base: { service: config.service.name, version: config.service.version },
+      // The same `service` object the prediction log records carry (they leave theirs out on stdout).
+      base: { service: { name: config.service.name, version: config.service.version } },
       redact: REDACTED_PATHS,
     },
     destination ?? pino.destination({ dest: 1, sync: true }),

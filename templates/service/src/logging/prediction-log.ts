@@ -66,7 +66,7 @@ export class PredictionLog {
     try {
       const now = new Date();
       for (const record of predictionRecords(this.ctx, event, now)) {
-        const { time: _time, ...fields } = record; // pino writes its own ISO `time`
+        const fields = stdoutFields(record);
         this.log.info(fields, 'prediction');
         this.forwarder?.send(PREDICTION_TAG, record as unknown as Record<string, unknown>, now.getTime());
       }
@@ -80,7 +80,7 @@ export class PredictionLog {
     try {
       const now = new Date();
       const record = errorRecord(this.ctx, { ...req, model: this.model() }, now);
-      const { time: _time, ...fields } = record;
+      const fields = stdoutFields(record);
       if (record.status_code >= 500) this.log.error(fields, 'request error');
       else this.log.warn(fields, 'request error');
       this.forwarder?.send(ERROR_TAG, record as unknown as Record<string, unknown>, now.getTime());
@@ -94,7 +94,7 @@ export class PredictionLog {
     try {
       const now = new Date();
       const record = driftRecord(this.ctx, warning, now);
-      const { time: _time, ...fields } = record;
+      const fields = stdoutFields(record);
       if (record.status === 'drifted') this.log.warn(fields, 'feature drift');
       else this.log.info(fields, 'feature drift recovered');
       this.forwarder?.send(DRIFT_TAG, record as unknown as Record<string, unknown>, now.getTime());
@@ -106,7 +106,7 @@ export class PredictionLog {
   /** buildApp's onFeedback: one ground-truth feedback (src/feedback/record.ts), matched or not; stdout and Fluentd. */
   readonly logFeedback = (record: FeedbackRecord): void => {
     try {
-      const { time: _time, ...fields } = record;
+      const fields = stdoutFields(record);
       this.log.info(fields, record.matched ? 'feedback' : 'feedback unmatched');
       this.forwarder?.send(FEEDBACK_TAG, record as unknown as Record<string, unknown>, Date.parse(record.time));
     } catch (err) {
@@ -149,4 +149,10 @@ export class PredictionLog {
   async close(): Promise<void> {
     await this.forwarder?.close();
   }
+}
+
+/** A record as a stdout line: pino writes its own ISO `time`, and its base already carries `service`. */
+function stdoutFields<T extends { time: string; service?: unknown }>(record: T): Omit<T, 'time' | 'service'> {
+  const { time: _time, service: _service, ...fields } = record;
+  return fields;
 }
