@@ -13,6 +13,7 @@ import { buildLinearRegression, buildSoftmaxRegression } from '../src/model/onnx
 import { OnnxModelRuntime } from '../src/model/onnx-runtime.js';
 import { exampleRow, modelSpec } from '../src/schemas/features.js';
 import { QualityGateError, split, trainAndWriteBundle } from '../src/train.js';
+import { parse } from 'csv-parse/sync';
 
 const config = loadConfig();
 const noGate = { ...config, model: { ...config.model, quality_gate: {} } };
@@ -133,6 +134,19 @@ describe.runIf(hasData)('CsvDataLoader', () => {
     const path = join(tmp, 'bad.csv');
     writeFileSync(path, [header, lines[2]!, cells.join(',')].join('\n'));
     await expect(new CsvDataLoader(path).load()).rejects.toThrow(`${path} line 3, column ${JSON.stringify(numeric!.name)}: expected a`);
+  });
+
+  const required = modelSpec.features.filter((f) => f.required && f.default === undefined);
+  it.runIf(required.length > 0)('names the line and column of every required feature left empty (any name, __proto__ included)', async () => {
+    const table = parse(readFileSync(dataPath, 'utf8'), { relax_column_count: true }) as string[][];
+    const quote = (cells: string[]) => cells.map((c) => `"${c.replace(/"/g, '""')}"`).join(',');
+    for (const f of required) {
+      const blank = [...table[1]!];
+      blank[table[0]!.indexOf(f.name)] = '';
+      const path = join(tmp, 'blank.csv');
+      writeFileSync(path, [quote(table[0]!), quote(table[2]!), quote(blank)].join('\n'));
+      await expect(new CsvDataLoader(path).load(), f.name).rejects.toThrow(`${path} line 3, column ${JSON.stringify(f.name)}: missing value of a required feature`);
+    }
   });
 
   it('names a missing target column', async () => {

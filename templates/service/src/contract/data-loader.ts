@@ -99,7 +99,10 @@ export class CsvDataLoader implements DataLoader {
         const cell = at === undefined ? '' : (record[at] ?? '');
         if (cell.trim() === '') {
           if (f.default !== undefined) setOwn(row, f.name, f.default);
-          continue; // missing: the Row check below reports it when the feature is required
+          // Missing: the Row check below reports it when the feature is required, except for a
+          // feature named `__proto__`, which zod cannot see as an own key: reported here.
+          else if (f.required && f.name === '__proto__') throw new Error(`${where(f.name)}: missing value of a required feature`);
+          continue;
         }
         const converted = convertCell(f, cell);
         if ('error' in converted) throw new Error(`${where(f.name)}: ${converted.error}`);
@@ -109,7 +112,7 @@ export class CsvDataLoader implements DataLoader {
       if (!checked.success) {
         const issue = checked.error.issues[0]!;
         const col = String(issue.path[0] ?? '');
-        const message = issue.code === 'invalid_type' && own(row, col) === undefined ? 'missing value of a required feature' : issue.message;
+        const message = own(row, col) === undefined ? 'missing value of a required feature' : issue.message;
         throw new Error(`${where(col)}: ${message}`);
       }
       targets.push(parseTarget(record[targetAt] ?? '', spec, () => where(spec.target)));
