@@ -4,13 +4,30 @@ import type { ErrorDetail } from './errors.js';
 import type { ModelMetadata, Prediction } from './model/runtime.js';
 import type { Row } from './schemas/features.js';
 
+/** A row's answer as sent back and logged: with the caller's entity ID when the row has one. */
+export type AnsweredPrediction = Prediction & { entity_id?: string | number };
+
+/**
+ * Adds each row's entity ID (features.yaml id_field) to its answer, in place: the runtime's answers
+ * are fresh objects, so no copy per row is needed. Shared by /predict and the OIP infer route.
+ */
+export function attachEntityIds(rows: readonly Row[], predictions: Prediction[], idField: string | null): AnsweredPrediction[] {
+  const answered: AnsweredPrediction[] = predictions;
+  if (idField)
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i] as unknown as Record<string, unknown>;
+      if (Object.hasOwn(row, idField)) answered[i]!.entity_id = row[idField] as string | number;
+    }
+  return answered;
+}
+
 /** What POST /predict hands on after each answered request. */
 export interface PredictionEvent {
   requestId: string;
   /** The validated rows (defaults filled in), in request order. */
   rows: Row[];
   /** One per row, in the same order; entity_id as sent back to the client. */
-  predictions: (Prediction & { entity_id?: string | number })[];
+  predictions: AnsweredPrediction[];
   /** From the request's arrival to the model's answer. */
   latencyMs: number;
   model: ModelMetadata;

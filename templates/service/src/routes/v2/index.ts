@@ -4,9 +4,8 @@
 // model_uuid), so a version names exactly one trained model; /versions/<other> answers 404.
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { HttpError } from '../../errors.js';
-import type { Prediction } from '../../model/runtime.js';
 import { PredictBatcher } from '../../predict-batcher.js';
-import type { PredictionListener } from '../../prediction-event.js';
+import { attachEntityIds, type PredictionListener } from '../../prediction-event.js';
 import { modelSpec, rowJsonSchema } from '../../schemas/features.js';
 import { createBodyValidator } from '../../validation.js';
 import { inferRequest, inferResponse, liveAnswer, modelMetadata, modelReadyAnswer, oipError, readyAnswer, serverMetadata } from './schemas.js';
@@ -153,12 +152,7 @@ const oipRoutes: FastifyPluginAsync<OipRouteOptions> = async (app, opts) => {
         const checked = checkBody(parsed.rows);
         if ('error' in checked) throw new HttpError(400, describeRowProblems(checked.error.details ?? [], modelSpec) || checked.error.message);
         const { rows } = checked;
-        const predictions: (Prediction & { entity_id?: string | number })[] = await batcher.predict(rows);
-        if (idField)
-          for (let i = 0; i < rows.length; i++) {
-            const row = rows[i] as unknown as Record<string, unknown>;
-            if (Object.hasOwn(row, idField)) predictions[i]!.entity_id = row[idField] as string | number;
-          }
+        const predictions = attachEntityIds(rows, await batcher.predict(rows), idField);
         if (opts.onPrediction) {
           try {
             // Logged as /predict logs them: the top model.top_n classes, highest first (the runtime's order).
