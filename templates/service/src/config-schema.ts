@@ -41,11 +41,11 @@ export const RUNTIME_SECTIONS = {
     dir: z.string().min(1).default('model_bin'),
     /** Bring your own model: an existing ONNX file, used instead of training one. */
     onnx_path: z.string().min(1).optional(),
-    /** Output names of a brought model (trained models always use these defaults). */
+    /** Output names of a brought model, when the service should not find them itself (src/model/onnx-inspect.ts). */
     outputs: section({
-      label: z.string().min(1).default('label'),
-      probabilities: z.string().min(1).default('probabilities'),
-      value: z.string().min(1).default('value'),
+      label: z.string().min(1).optional(),
+      probabilities: z.string().min(1).optional(),
+      value: z.string().min(1).optional(),
     }),
     top_n: z.number().int().min(1).default(3),
     quality_gate: section({

@@ -14,6 +14,8 @@ import { Preprocessor } from './contract/preprocessor.js';
 import { train } from './contract/train.js';
 import { seededRandom } from './random.js';
 import { writeBundle } from './model/bundle.js';
+import { createFeeder, runRows } from './model/feeds.js';
+import { decodeModel, inspectModel, ModelInspectionError, servedModel, type InputPlan, type ModelPlan } from './model/onnx-inspect.js';
 import { computeReference } from './monitoring/drift-reference.js';
 import type { ModelMetadata } from './model/runtime.js';
 import { modelSpec } from './schemas/features.js';
@@ -65,18 +67,18 @@ export async function trainAndWriteBundle(config: TrainConfig, options: TrainOpt
 
   if (byo) {
     const modelPath = resolve(root, byo);
-    onnxBytes = readFileSync(modelPath);
-    classes = spec.task === 'classification' ? spec.classes : null;
-    if (spec.task === 'classification' && !classes) throw new Error('a brought classification model needs `classes` in features.yaml, in the order of its probability output.');
-    const o = config.model.outputs;
-    const input = await onlyInputName(onnxBytes, modelPath);
-    outputs = { input, outputs: spec.task === 'classification' ? { label: o.label, probabilities: o.probabilities } : { value: o.value } };
+    const { plan, served } = packBrought(modelPath, spec, config.model.outputs);
+    onnxBytes = served;
+    classes = plan.classes;
+    const layout = plan.layout;
+    outputs = { input: layout.kind === 'matrix' ? layout.input : layout.columns.map((c) => c.input).join(', '), outputs: plan.outputs };
+    if (plan.zipMap) log(`the brought model's ZipMap output ${JSON.stringify(plan.zipMap.output)} is served as its input tensor ${JSON.stringify(plan.zipMap.input)} (classes ${JSON.stringify(classes)})`);
     const data = options.dataLoader || existsSync(dataPath) ? await (options.dataLoader ?? createDataLoader(dataPath, spec)).load() : null;
     preprocessor = Preprocessor.raw(data?.rows ?? [], spec);
     referenceRows = data && data.rows.length > 0 ? data.rows : null;
     if (data) {
       const y = encodeTargets(data, spec.task, classes);
-      metrics = await evaluate(onnxBytes, outputs, preprocessor.transform(data.rows), y, spec.task, classes);
+      metrics = await evaluate(onnxBytes, outputs, plan, preprocessor, spec, data.rows, y, classes);
       counts = { rows: 0, test_rows: data.rows.length };
       log(`evaluated the brought model ${byo} on ${data.rows.length} rows of ${config.training.data}`);
     } else {
@@ -101,7 +103,8 @@ export async function trainAndWriteBundle(config: TrainConfig, options: TrainOpt
     });
     onnxBytes = model.onnx;
     outputs = { input: model.input, outputs: model.outputs };
-    metrics = await evaluate(onnxBytes, outputs, preprocessor.transform(pick(data.rows, testIdx)), pick(y, testIdx), spec.task, classes);
+    const plan: InputPlan = { layout: { kind: 'matrix', input: model.input, type: 'float32', width: preprocessor.width }, batch: null };
+    metrics = await evaluate(onnxBytes, outputs, plan, preprocessor, spec, pick(data.rows, testIdx), pick(y, testIdx), classes);
     counts = { rows: trainIdx.length, test_rows: testIdx.length };
   }
 
@@ -152,37 +155,55 @@ export function split(n: number, testFraction: number, seed: number): { trainIdx
   return { testIdx: idx.slice(0, nTest), trainIdx: idx.slice(nTest) };
 }
 
-async function onlyInputName(bytes: Uint8Array, path: string): Promise<string> {
-  const session = await ort.InferenceSession.create(bytes).catch((e: Error) => {
-    throw new Error(`${path} is not a valid ONNX model (${e.message.split('\n')[0]}).`);
-  });
+/**
+ * Reads a brought model and inspects it (src/model/onnx-inspect.ts): the bundle serves it with its
+ * ZipMap taken off. The user's file is only read.
+ */
+export function packBrought(modelPath: string, spec: ModelSpec, overrides: Config['model']['outputs']): { plan: ModelPlan; served: Uint8Array } {
+  let bytes: Buffer;
   try {
-    if (session.inputNames.length !== 1) throw new Error(`${path} has ${session.inputNames.length} inputs; the service feeds one float32 [N, features].`);
-    return session.inputNames[0]!;
-  } finally {
-    await session.release();
+    bytes = readFileSync(modelPath);
+  } catch (e) {
+    throw new Error(`config.yaml model.onnx_path: cannot read ${modelPath} (${(e as Error).message}). Fix: point it at an existing .onnx file.`);
+  }
+  try {
+    const model = decodeModel(bytes);
+    const plan = inspectModel(model, spec, overrides);
+    return { plan, served: plan.zipMap ? servedModel(model, plan) : bytes };
+  } catch (e) {
+    if (!(e instanceof ModelInspectionError)) throw e;
+    throw new Error(`the brought model ${modelPath} cannot be served:\n${e.problems.map((p) => `  ${p.file === 'model' ? modelPath : p.file}: ${p.key}: ${p.message}`).join('\n')}`);
   }
 }
 
 /** Runs the model through onnxruntime (as the service will) on the test rows and scores it. */
-async function evaluate(bytes: Uint8Array, names: ModelMetadata['onnx'], X: Float32Array, y: number[], task: ModelSpec['task'], classes: string[] | null): Promise<Metrics> {
+async function evaluate(
+  bytes: Uint8Array,
+  names: ModelMetadata['onnx'],
+  plan: InputPlan,
+  preprocessor: Preprocessor,
+  spec: ModelSpec,
+  rows: TrainingData['rows'],
+  y: number[],
+  classes: string[] | null,
+): Promise<Metrics> {
   const n = y.length;
   if (n === 0) return {};
+  const task = spec.task;
   const session = await ort.InferenceSession.create(bytes);
   try {
-    const width = X.length / n;
     const fetch = task === 'regression' ? names.outputs.value! : (names.outputs.probabilities ?? names.outputs.label!);
-    const out = (await session.run({ [names.input]: new ort.Tensor('float32', X, [n, width]) }, [fetch]))[fetch]!;
-    if (task === 'regression') return regressionMetrics(Array.from(out.data as Float32Array, Number), y);
+    const out = (await runRows(session, createFeeder(plan, preprocessor, spec.features), rows, [fetch], plan.batch))[fetch]!;
+    if (task === 'regression') return regressionMetrics(Array.from(out as Float32Array, Number), y);
     const C = classes!.length;
-    const predicted = fetch === names.outputs.probabilities ? argmaxRows(out.data as Float32Array, n, C) : Array.from(out.data as ArrayLike<number | bigint | string>, (v) => (typeof v === 'string' ? classes!.indexOf(v) : Number(v)));
+    const predicted = fetch === names.outputs.probabilities ? argmaxRows(out as Float32Array, n, C) : Array.from(out as ArrayLike<number | bigint | string>, (v) => (typeof v === 'string' ? classes!.indexOf(v) : Number(v)));
     return classificationMetrics(predicted, y, C);
   } finally {
     await session.release();
   }
 }
 
-function argmaxRows(p: Float32Array, n: number, C: number): number[] {
+function argmaxRows(p: Float32Array | Float64Array, n: number, C: number): number[] {
   const out: number[] = [];
   for (let i = 0; i < n; i++) {
     let best = 0;

@@ -8,6 +8,8 @@ import type { Row } from '../schemas/features.js';
 import type { ModelSpec } from '../schemas/model-spec.js';
 import type { DriftReference } from '../monitoring/drift-reference.js';
 import { BUNDLE_FILES, ModelLoadError, readBundle } from './bundle.js';
+import { createFeeder, runRows, type Feeder } from './feeds.js';
+import { decodeModel, inspectInputs, ModelInspectionError, type InputPlan } from './onnx-inspect.js';
 import type { ModelMetadata, ModelRuntime, Prediction } from './runtime.js';
 
 export { ModelLoadError } from './bundle.js';
@@ -54,7 +56,8 @@ export class OnnxModelRuntime implements ModelRuntime {
   private readonly topN: number;
   private readonly sessionOptions: ort.InferenceSession.SessionOptions;
   // Fixed per model, computed once in load() for the hot path.
-  private inputName = '';
+  private feed: Feeder = () => ({});
+  private batch: number | null = null;
   private fetches: string[] = [];
   private classes: string[] = [];
   /** classes[i] is `__proto__`: it must be set with defineProperty on the answer object. */
@@ -100,12 +103,14 @@ export class OnnxModelRuntime implements ModelRuntime {
       throw new ModelLoadError(`${modelPath} is not a valid ONNX model (${(e as Error).message.split('\n')[0]}). Fix: run \`npm run train\` again, or check model.onnx_path.`, modelPath);
     }
     try {
-      this.checkSignature(session, bundle.metadata, preprocessor.width, modelPath);
+      const plan = this.inputPlan(bundle.onnx, preprocessor.width, modelPath);
+      this.checkSignature(session, bundle.metadata, modelPath);
       this.session = session;
       this.preprocessor = preprocessor;
       this.meta = bundle.metadata;
       this.ref = bundle.reference ?? null;
-      this.inputName = bundle.metadata.onnx.input;
+      this.feed = createFeeder(plan, preprocessor, this.spec.features);
+      this.batch = plan.batch;
       const outs = bundle.metadata.onnx.outputs;
       // Classification fetches only the probabilities and takes the label as their argmax (so the label
       // always agrees with the top probability); the int64 label output is read only when there are no
@@ -126,20 +131,21 @@ export class OnnxModelRuntime implements ModelRuntime {
     this.isReady = true;
   }
 
-  /** The session's input and outputs must be what metadata.json and the preprocessor say. */
-  private checkSignature(session: ort.InferenceSession, m: ModelMetadata, width: number, path: string): void {
+  /** How rows reach the model's inputs (one input [N, width] of the preprocessor's values, or one per feature). */
+  private inputPlan(onnx: Uint8Array, width: number, path: string): InputPlan {
+    try {
+      return inspectInputs(decodeModel(onnx).graph!, this.spec, width);
+    } catch (e) {
+      if (!(e instanceof ModelInspectionError)) throw e;
+      throw new ModelLoadError(`${path}: ${e.problems.map((p) => `${p.key}: ${p.message}`).join('; ')} (or run \`npm run train\` again).`, path);
+    }
+  }
+
+  /** The session's outputs must be what metadata.json says. */
+  private checkSignature(session: ort.InferenceSession, m: ModelMetadata, path: string): void {
     const fail = (what: string) => {
       throw new ModelLoadError(`${path}: ${what}. Fix: run \`npm run train\` again (or, for a brought model, fix model.outputs in config.yaml).`, path);
     };
-    if (!session.inputNames.includes(m.onnx.input)) fail(`the model has no input ${JSON.stringify(m.onnx.input)} (its inputs: ${session.inputNames.join(', ')})`);
-    if (session.inputNames.length !== 1) fail(`the model has ${session.inputNames.length} inputs; the service feeds one`);
-    const input = session.inputMetadata.find((i) => i.name === m.onnx.input);
-    if (input?.isTensor) {
-      if (input.type !== 'float32') fail(`input ${JSON.stringify(m.onnx.input)} takes ${input.type}, not float32`);
-      const cols = input.shape[1];
-      if (input.shape.length !== 2) fail(`input ${JSON.stringify(m.onnx.input)} has shape [${input.shape.join(', ')}], not [N, ${width}]`);
-      if (typeof cols === 'number' && cols !== width) fail(`input ${JSON.stringify(m.onnx.input)} takes ${cols} values per row; preprocessor.json produces ${width}`);
-    }
     for (const [role, name] of Object.entries(m.onnx.outputs)) {
       if (!name) continue;
       const out = session.outputMetadata.find((o) => o.name === name);
@@ -162,22 +168,21 @@ export class OnnxModelRuntime implements ModelRuntime {
 
   private async run(rows: Row[], topN: number): Promise<Prediction[]> {
     const session = this.session!;
-    const X = this.preprocessor!.transform(rows);
     const n = rows.length;
-    const tensor = new ort.Tensor('float32', X, [n, this.preprocessor!.width]);
     // session.run does its work on the calling thread (onnxruntime issue 19611): it blocks the event
     // loop for ~25 µs at this model size, less than handing it to a worker would cost.
-    const out = await session.run({ [this.inputName]: tensor }, this.fetches);
+    const out = await runRows(session, this.feed, rows, this.fetches, this.batch);
     const { outputs } = this.meta!.onnx;
     if (this.spec.task === 'regression') {
-      const values = out[outputs.value!]!.data as Float32Array;
+      const values = out[outputs.value!]! as Float32Array;
       const result: Prediction[] = new Array(n);
-      // Float32 output: seven significant digits is what it holds.
-      for (let i = 0; i < n; i++) result[i] = { label: null, value: Number(values[i]!.toPrecision(7)) };
+      // A float32 output holds seven significant digits; a float64 one is answered as it is.
+      if (values instanceof Float64Array) for (let i = 0; i < n; i++) result[i] = { label: null, value: values[i]! };
+      else for (let i = 0; i < n; i++) result[i] = { label: null, value: Number(values[i]!.toPrecision(7)) };
       return result;
     }
-    const probs = outputs.probabilities ? (out[outputs.probabilities]!.data as Float32Array) : null;
-    const labels = probs ? null : out[outputs.label!]!.data;
+    const probs = outputs.probabilities ? (out[outputs.probabilities]! as Float32Array) : null;
+    const labels = probs ? null : out[outputs.label!]!;
     const C = this.classes.length;
     const k = Math.min(Math.max(1, topN), C);
     const order = new Int32Array(C);
