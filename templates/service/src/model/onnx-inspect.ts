@@ -127,7 +127,12 @@ export function inspectInputs(graph: Graph, spec: InspectedSpec, width = spec.fe
     else if (shape.length !== 2)
       fail(`input ${quote(name)}`, `it has shape ${shapeText(v)}; the service feeds [N, ${width}] (one row of ${width} values per row). Fix: export it with shape [None, ${width}].`);
     else if (typeof shape[1] === 'number' && shape[1] !== width)
-      fail(`input ${quote(name)}`, `it takes ${shape[1]} values per row; features.yaml declares ${width} features (${list(featureNames)}). Fix: make features.yaml list the model's ${shape[1]} inputs in its order.`);
+      fail(
+        `input ${quote(name)}`,
+        width === featureNames.length
+          ? `it takes ${shape[1]} values per row; features.yaml declares ${width} features (${list(featureNames)}). Fix: make features.yaml list the model's ${shape[1]} inputs in its order.`
+          : `it takes ${shape[1]} values per row; preprocessor.json produces ${width}. Fix: train the model and the preprocessor together (\`npm run train\`).`,
+      );
     else layout = { kind: 'matrix', input: name, type, width };
   } else {
     const cols: Extract<InputLayout, { kind: 'columns' }>['columns'] = [];

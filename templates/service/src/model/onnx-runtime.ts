@@ -119,7 +119,7 @@ export class OnnxModelRuntime implements ModelRuntime {
       this.fetches = [fetch!];
       this.classes = bundle.metadata.classes ?? [];
       this.protoClass = this.classes.map((c) => c === '__proto__');
-      await this.run([exampleRow], this.topN);
+      await this.run([this.spec === modelSpec ? exampleRow : (Object.fromEntries(this.spec.features.map((f) => [f.name, f.example])) as Row)], this.topN);
     } catch (e) {
       await session.release().catch(() => undefined);
       this.session = null;
