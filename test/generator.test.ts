@@ -214,8 +214,88 @@ describe('bring your own ONNX model', () => {
       .run(GENERATOR)
       .inTmpDir((d) => (out = d))
       .withOptions({ yes: true, skipInstall: true, features: join(dir, 'features.yaml'), config: join(dir, 'config.yaml') });
-    await expect(run).rejects.toThrow(/config\.yaml: model\.onnx_path: the model's input "input" takes 3 values per row, features\.yaml declares 4 features/);
+    await expect(run).rejects.toThrow(/model\.onnx: input "input": it takes 3 values per row; features\.yaml declares 4 features .*Fix: /);
     expect(readdirSync(out)).toEqual([]);
+  });
+});
+
+describe('bring your own model, as the exporters write it (only model.onnx_path set)', () => {
+  const MODELS = fileURLToPath(new URL('./fixtures/models/', import.meta.url));
+  const twoNumbers = (task: string, extra = '') => `task: ${task}\ntarget: y\n${extra}features:\n  - { name: x1, type: number }\n  - { name: x2, type: number }\n`;
+
+  /** Writes the inputs (the model as bytes or a fixture's name) and runs the generator; `out` is the target folder. */
+  async function byo(model: Uint8Array | string, features: string, config = '') {
+    const dir = mkdtempSync(join(tmpdir(), 'mlservice-byo-'));
+    writeFileSync(join(dir, 'model.onnx'), typeof model === 'string' ? readFileSync(join(MODELS, model)) : model);
+    writeFileSync(join(dir, 'features.yaml'), features);
+    writeFileSync(join(dir, 'config.yaml'), `model:\n  onnx_path: model.onnx\n${config}`);
+    let out = '';
+    const run = helpers
+      .run(GENERATOR)
+      .inTmpDir((d) => (out = d))
+      .withOptions({ yes: true, skipInstall: true, features: join(dir, 'features.yaml'), config: join(dir, 'config.yaml') });
+    return { run, out: () => out };
+  }
+  const spec = (out: string) => generatedLiteral(readFileSync(join(out, 'src/schemas/features.ts'), 'utf8'), 'modelSpec');
+  async function refused(model: Uint8Array | string, features: string, message: RegExp, config = '') {
+    const { run, out } = await byo(model, features, config);
+    await expect(run).rejects.toThrow(message);
+    expect(readdirSync(out())).toEqual([]);
+  }
+
+  it('takes the classes of a ZipMap into the spec: int64 labels as strings, string labels as they are', async () => {
+    const rf = await byo('rf_iris.onnx', readFileSync(join(MODELS, 'rf_iris.features.yaml'), 'utf8'));
+    await rf.run;
+    expect(spec(rf.out()).classes).toEqual(['0', '1', '2']);
+    const gb = await byo('SklearnBinGradientBoostingClassifier.model.onnx', twoNumbers('classification'));
+    await gb.run;
+    expect(spec(gb.out()).classes).toEqual(['A', 'B']);
+  });
+
+  it('lets features.yaml name int64 labels, in the model\'s order', async () => {
+    const features = readFileSync(join(MODELS, 'rf_iris.features.yaml'), 'utf8').replace('features:', 'classes: [setosa, versicolor, virginica]\nfeatures:');
+    const { run, out } = await byo('rf_iris.onnx', features);
+    await run;
+    expect(spec(out()).classes).toEqual(['setosa', 'versicolor', 'virginica']);
+  });
+
+  it('finds a regressor\'s single output', async () => {
+    const { run, out } = await byo('SklearnRegGradientBoostingRegressor.model.onnx', twoNumbers('regression'));
+    await run;
+    expect(spec(out()).task).toBe('regression');
+  });
+
+  it('refuses classes that disagree with the model\'s, showing both lists', async () => {
+    await refused('SklearnBinGradientBoostingClassifier.model.onnx', twoNumbers('classification', 'classes: [yes, no]\n'), /features\.yaml: classes: features\.yaml lists \["yes", "no"\]; the model's classes are \["A", "B"\]\. Fix: /);
+    await refused('rf_iris.onnx', readFileSync(join(MODELS, 'rf_iris.features.yaml'), 'utf8').replace('features:', 'classes: [a, b]\nfeatures:'), /\["a", "b"\]; the model's classes are \["0", "1", "2"\]/);
+  });
+
+  it('refuses a file that is not ONNX, naming it and the fix', async () => {
+    await refused(new TextEncoder().encode('sepal_length,species\n5.1,setosa\n'), twoNumbers('regression'), /model\.onnx: model\.onnx_path: it is not an ONNX model .*Fix: /);
+  });
+
+  it('refuses an input type the service cannot feed, naming the input, its type and the fix', async () => {
+    const { BAD_MODELS } = await import('../templates/service/test/exported-models.js');
+    await refused(BAD_MODELS.int32Input(), twoNumbers('regression'), /model\.onnx: input "input": it takes int32 \[N, 2\].*Fix: export it with FloatTensorType/);
+  });
+
+  it('refuses a model with no usable output, listing its outputs and the key to set; model.outputs overrides', async () => {
+    const { BAD_MODELS } = await import('../templates/service/test/exported-models.js');
+    await refused(BAD_MODELS.noUsableOutput(), twoNumbers('classification', 'classes: [a, b]\n'), /config\.yaml: model\.outputs: cannot tell .*"scores_a" \(float32 \[N, 2\]\), "scores_b".*Fix: set model\.outputs\.probabilities/);
+    await refused(BAD_MODELS.noUsableOutput(), twoNumbers('regression'), /model\.outputs\.value: cannot tell which output is the predicted value.*"scores_a"/);
+    const { run } = await byo(BAD_MODELS.noUsableOutput(), twoNumbers('classification', 'classes: [a, b]\n'), '  outputs:\n    probabilities: scores_b\n');
+    await run;
+    await refused(BAD_MODELS.noUsableOutput(), twoNumbers('classification', 'classes: [a, b]\n'), /model\.outputs\.label: the model has no output "nope"; its outputs: "scores_a"/, '  outputs:\n    label: nope\n');
+  });
+
+  it('matches one input per feature by name, and names a feature with no input and an input with no feature', async () => {
+    const { COLUMNS_CLASSIFIER } = await import('../templates/service/test/exported-models.js');
+    const columns = (size: string, sizeType = 'number') => `task: classification\ntarget: y\nfeatures:\n  - { name: colour, type: category, values: [red, green, blue] }\n  - { name: ${size}, type: ${sizeType} }\n`;
+    const ok = await byo(COLUMNS_CLASSIFIER.build(), columns('size'));
+    await ok.run;
+    expect(spec(ok.out()).classes).toEqual(COLUMNS_CLASSIFIER.classes);
+    await refused(COLUMNS_CLASSIFIER.build(), columns('length'), /model\.onnx: feature "length": the model has no input named after it.*Fix: [^]*model\.onnx: input "size": no feature of features\.yaml has this name/);
+    await refused(COLUMNS_CLASSIFIER.build(), columns('size', 'category, values: [s, m]'), /input "size": it takes float32 and feature "size" is a category\. Fix: /);
   });
 });
 
