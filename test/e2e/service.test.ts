@@ -165,4 +165,79 @@ describe('iris service, installed and run for real', () => {
     expect(readFileSync(join(other, 'model_bin/model.onnx'))).toEqual(readFileSync(join(inputs, 'iris.onnx')));
     expect(npm(other, 'test')).toMatch(/Tests\s+\d+ passed/);
   }, 10 * 60_000);
+
+  // Real models exported by skl2onnx / onnxmltools with their default options (test/fixtures/models/SOURCE.md).
+  const iris = (r: number[]) => ({ sepal_length: r[0]!, sepal_width: r[1]!, petal_length: r[2]!, petal_width: r[3]! });
+  const xy = (r: number[]) => ({ x1: r[0]!, x2: r[1]! });
+  const IRIS_ROWS = [[5.1, 3.5, 1.4, 0.2], [6.7, 3.0, 5.2, 2.3], [6.0, 2.9, 4.5, 1.5], [5.9, 3.0, 5.1, 1.8], [4.9, 3.0, 1.4, 0.2]].map(iris);
+  const XY_ROWS = [[5.1, 3.5], [6.7, 3.0], [6.0, 2.2], [-1, 4], [0.3, -2.5]].map(xy);
+  describe.each([
+    // rf_iris with features.yaml naming its int64 labels and iris.csv as data: metrics, drift reference and feedback too.
+    { model: 'rf_iris', rows: IRIS_ROWS, classes: ['setosa', 'versicolor', 'virginica'], data: true },
+    { model: 'pipeline_xgboost', rows: XY_ROWS, classes: null, data: false },
+    { model: 'SklearnBinGradientBoostingClassifier.model', rows: XY_ROWS, classes: null, data: false },
+    { model: 'SklearnRegGradientBoostingRegressor.model', rows: XY_ROWS, classes: null, data: false },
+  ])('the exported model $model, brought with only model.onnx_path', ({ model, rows, classes, data }) => {
+    it('packs, serves, and answers as a direct onnxruntime run of the file', async () => {
+      const { copyFileSync, mkdtempSync, writeFileSync } = await import('node:fs');
+      const { tmpdir } = await import('node:os');
+      const { runDirect } = await import('../helpers/onnx-direct.js');
+      const original = fixture('models', `${model}.onnx`);
+      const inputs = mkdtempSync(join(tmpdir(), 'mlservice-exported-'));
+      copyFileSync(original, join(inputs, 'model.onnx'));
+      const features = readFileSync(fixture('models', `${model}.features.yaml`), 'utf8');
+      writeFileSync(join(inputs, 'features.yaml'), classes ? features.replace('features:', `classes: [${classes.join(', ')}]\nfeatures:`) : features);
+      writeFileSync(join(inputs, 'config.yaml'), 'model:\n  onnx_path: model.onnx\n');
+      const other = await scaffold({ options: { features: join(inputs, 'features.yaml'), config: join(inputs, 'config.yaml'), name: 'exported' } });
+      symlinkSync(join(dir, 'node_modules'), join(other, 'node_modules'), 'dir');
+      if (data) copyFileSync(fileURLToPath(new URL('../../examples/iris/iris.csv', import.meta.url)), join(other, 'data/train.csv'));
+      npm(other, 'run', 'train');
+      expect(readFileSync(join(inputs, 'model.onnx'))).toEqual(readFileSync(original));
+      const metadata = JSON.parse(readFileSync(join(other, 'model_bin/metadata.json'), 'utf8'));
+      if (data) expect(metadata.metrics.accuracy).toBeGreaterThan(0.9);
+
+      const featureNames = Object.keys(rows[0]!);
+      const direct = await runDirect(original, featureNames, rows);
+      const port = await freePort();
+      const url = `http://127.0.0.1:${port}`;
+      let log = '';
+      const child = spawn('node', ['dist/src/server.js'], { cwd: other, env: { ...ENV, PORT: String(port), HOST: '127.0.0.1' } });
+      child.stdout!.on('data', (d) => (log += d));
+      child.stderr!.on('data', (d) => (log += d));
+      try {
+        await waitFor(`${url}/health/ready`);
+        const res = await fetch(`${url}/predict`, { method: 'POST', body: JSON.stringify(rows), headers: { 'content-type': 'application/json', 'x-request-id': 'exported-1' } });
+        const answer = await res.json();
+        expect(res.status, JSON.stringify(answer)).toBe(200);
+        const predictions = answer.predictions as { label: string | null; probabilities?: Record<string, number>; value?: number }[];
+        expect(predictions).toHaveLength(rows.length);
+        if (direct.values) {
+          predictions.forEach((p, i) => expect(p.value).toBeCloseTo(direct.values![i]!, 4));
+          expect(new Set(direct.values.map((v) => v.toFixed(3))).size).toBeGreaterThan(1);
+        } else {
+          const names = classes ?? direct.classes!;
+          expect(metadata.classes).toEqual(names);
+          predictions.forEach((p, i) => {
+            expect(p.label).toBe(names[direct.classes!.indexOf(direct.labels![i]!)]);
+            direct.probabilities![i]!.forEach((q, c) => expect(p.probabilities![names[c]!]).toBeCloseTo(q, 5));
+          });
+          expect(new Set(direct.labels).size).toBeGreaterThan(1);
+        }
+        const v2 = await (await fetch(`${url}/v2/models/${metadata.model_name}`)).json();
+        expect(v2.inputs.map((t: { name: string }) => t.name)).toEqual(featureNames);
+        await waitFor(`${url}/health/ready`);
+        expect(log).toContain('exported-1');
+        if (data) {
+          const truth = { request_id: 'exported-1', row: 1, label: predictions[1]!.label };
+          const feedback = await fetch(`${url}/feedback`, { method: 'POST', body: JSON.stringify(truth), headers: { 'content-type': 'application/json' } });
+          expect(feedback.status, await feedback.text()).toBeLessThan(300);
+          const drift = await fetch(`${url}/monitoring/drift`);
+          expect(drift.status).toBe(200);
+          expect(JSON.stringify(await drift.json())).toContain('petal_width');
+        }
+      } finally {
+        child.kill('SIGKILL');
+      }
+    }, 10 * 60_000);
+  });
 });

@@ -150,7 +150,7 @@ export class OnnxModelRuntime implements ModelRuntime {
       if (!name) continue;
       const out = session.outputMetadata.find((o) => o.name === name);
       if (!out) fail(`the model has no ${role} output ${JSON.stringify(name)} (its outputs: ${session.outputNames.join(', ')})`);
-      if (out && !out.isTensor) fail(`the ${role} output ${JSON.stringify(name)} is not a tensor (a scikit-learn export? convert with zipmap=False)`);
+      if (out && !out.isTensor) fail(`the ${role} output ${JSON.stringify(name)} is not a tensor (a ZipMap? \`npm run train\` packs a brought model so that its input tensor is served instead)`);
     }
     const probs = m.onnx.outputs.probabilities;
     const classes = m.classes?.length ?? 0;
