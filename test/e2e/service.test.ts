@@ -170,7 +170,7 @@ describe('iris service, installed and run for real', () => {
   const iris = (r: number[]) => ({ sepal_length: r[0]!, sepal_width: r[1]!, petal_length: r[2]!, petal_width: r[3]! });
   const xy = (r: number[]) => ({ x1: r[0]!, x2: r[1]! });
   const IRIS_ROWS = [[5.1, 3.5, 1.4, 0.2], [6.7, 3.0, 5.2, 2.3], [6.0, 2.9, 4.5, 1.5], [5.9, 3.0, 5.1, 1.8], [4.9, 3.0, 1.4, 0.2]].map(iris);
-  const XY_ROWS = [[5.1, 3.5], [6.7, 3.0], [6.0, 2.2], [-1, 4], [0.3, -2.5]].map(xy);
+  const XY_ROWS = [[5.1, 3.5], [6.7, 3.0], [6.0, 2.2], [-1, 4], [1, 1], [1, 3], [0.3, -2.5]].map(xy);
   describe.each([
     // rf_iris with features.yaml naming its int64 labels and iris.csv as data: metrics, drift reference and feedback too.
     { model: 'rf_iris', rows: IRIS_ROWS, classes: ['setosa', 'versicolor', 'virginica'], data: true },
@@ -179,7 +179,7 @@ describe('iris service, installed and run for real', () => {
     { model: 'SklearnRegGradientBoostingRegressor.model', rows: XY_ROWS, classes: null, data: false },
   ])('the exported model $model, brought with only model.onnx_path', ({ model, rows, classes, data }) => {
     it('packs, serves, and answers as a direct onnxruntime run of the file', async () => {
-      const { copyFileSync, mkdtempSync, writeFileSync } = await import('node:fs');
+      const { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } = await import('node:fs');
       const { tmpdir } = await import('node:os');
       const { runDirect } = await import('../helpers/onnx-direct.js');
       const original = fixture('models', `${model}.onnx`);
@@ -190,6 +190,7 @@ describe('iris service, installed and run for real', () => {
       writeFileSync(join(inputs, 'config.yaml'), 'model:\n  onnx_path: model.onnx\n');
       const other = await scaffold({ options: { features: join(inputs, 'features.yaml'), config: join(inputs, 'config.yaml'), name: 'exported' } });
       symlinkSync(join(dir, 'node_modules'), join(other, 'node_modules'), 'dir');
+      if (data) mkdirSync(join(other, 'data'), { recursive: true });
       if (data) copyFileSync(fileURLToPath(new URL('../../examples/iris/iris.csv', import.meta.url)), join(other, 'data/train.csv'));
       npm(other, 'run', 'train');
       expect(readFileSync(join(inputs, 'model.onnx'))).toEqual(readFileSync(original));

@@ -71,7 +71,7 @@ export async function trainAndWriteBundle(config: TrainConfig, options: TrainOpt
     onnxBytes = served;
     classes = plan.classes;
     const layout = plan.layout;
-    outputs = { input: layout.kind === 'matrix' ? layout.input : layout.columns.map((c) => c.input).join(', '), outputs: plan.outputs };
+    outputs = { input: layout.kind === 'matrix' ? layout.input : layout.columns.map((c) => c.input).join(', '), outputs: plan.outputs, ...(plan.labelValues ? { label_values: plan.labelValues } : {}) };
     if (plan.zipMap) log(`the brought model's ZipMap output ${JSON.stringify(plan.zipMap.output)} is served as its input tensor ${JSON.stringify(plan.zipMap.input)} (classes ${JSON.stringify(classes)})`);
     const data = options.dataLoader || existsSync(dataPath) ? await (options.dataLoader ?? createDataLoader(dataPath, spec)).load() : null;
     preprocessor = Preprocessor.raw(data?.rows ?? [], spec);
@@ -196,7 +196,9 @@ async function evaluate(
     const out = (await runRows(session, createFeeder(plan, preprocessor, spec.features), rows, [fetch], plan.batch))[fetch]!;
     if (task === 'regression') return regressionMetrics(Array.from(out as Float32Array, Number), y);
     const C = classes!.length;
-    const predicted = fetch === names.outputs.probabilities ? argmaxRows(out as Float32Array, n, C) : Array.from(out as ArrayLike<number | bigint | string>, (v) => (typeof v === 'string' ? classes!.indexOf(v) : Number(v)));
+    const labels = names.label_values;
+    const indexOf = (v: number | bigint | string) => (labels ? labels.indexOf(String(v)) : typeof v === 'string' ? classes!.indexOf(v) : Number(v));
+    const predicted = fetch === names.outputs.probabilities ? argmaxRows(out as Float32Array, n, C) : Array.from(out as ArrayLike<number | bigint | string>, indexOf);
     return classificationMetrics(predicted, y, C);
   } finally {
     await session.release();

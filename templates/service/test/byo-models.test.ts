@@ -90,6 +90,22 @@ describe('brought models in the exporters\' layouts', () => {
     }
   });
 
+  it('a label output alone, holding int64 labels (not class indices): mapped through the model\'s labels', async () => {
+    const m = INT64_CLASSIFIER;
+    const rows = [
+      { a: 4, b: -3 },
+      { a: -5, b: 6 },
+    ];
+    const names = ['three', 'seven'];
+    const { runtime } = await packAndLoad('int64-label-only', m.build(true), specOf('classification', [feature('a', 'integer', 1), feature('b', 'integer', 2)], names));
+    const answers = await runtime.predict(rows, 2);
+    await runtime.close();
+    rows.forEach((row, i) => {
+      const p = softmaxScores([row.a, row.b], m.coefficients, m.intercepts);
+      expect(answers[i]).toEqual({ label: names[p.indexOf(Math.max(...p))] });
+    });
+  });
+
   it('a fixed batch of 3: any number of rows is split and padded, answers equal row-by-row runs', async () => {
     const m = FIXED_BATCH_REGRESSOR;
     const spec = specOf('regression', [feature('x1', 'number', 1), feature('x2', 'number', 2)]);

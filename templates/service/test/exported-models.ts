@@ -37,6 +37,16 @@ function encode(graph: onnxProto.onnx.IGraphProto): Uint8Array {
   ).finish();
 }
 
+/** An ai.onnx.ml LinearClassifier with softmax scores, as skl2onnx writes a LogisticRegression. */
+const softmaxClassifier = (input: string, output: [string, string], coefficients: number[], intercepts: number[], labels: onnxProto.onnx.IAttributeProto): onnxProto.onnx.INodeProto => ({
+  opType: 'LinearClassifier',
+  domain: 'ai.onnx.ml',
+  input: [input],
+  output,
+  name: 'linear_classifier',
+  attribute: [floats('coefficients', coefficients), floats('intercepts', intercepts), labels, int('multi_class', 0), str('post_transform', 'SOFTMAX')],
+});
+
 /** Softmax of the scores x·W + b, W row-major classes x features (LinearClassifier's `coefficients`). */
 export function softmaxScores(x: number[], coefficients: number[], intercepts: number[]): number[] {
   const F = x.length;
@@ -66,14 +76,7 @@ export const COLUMNS_CLASSIFIER = {
         { opType: 'OneHotEncoder', domain: 'ai.onnx.ml', input: ['colour'], output: ['colour_onehot'], name: 'onehot', attribute: [strings('cats_strings', m.colours), int('zeros', 1)] },
         { opType: 'Flatten', input: ['colour_onehot'], output: ['colour_flat'], name: 'flatten', attribute: [int('axis', 1)] },
         { opType: 'Concat', input: ['size', 'colour_flat'], output: ['features'], name: 'concat', attribute: [int('axis', 1)] },
-        {
-          opType: 'LinearClassifier',
-          domain: 'ai.onnx.ml',
-          input: ['features'],
-          output: ['label', 'probability_tensor'],
-          name: 'linear_classifier',
-          attribute: [floats('coefficients', m.coefficients), floats('intercepts', m.intercepts), strings('classlabels_strings', m.classes), int('multi_class', 0), str('post_transform', 'SOFTMAX')],
-        },
+        softmaxClassifier('features', ['label', 'probability_tensor'], m.coefficients, m.intercepts, strings('classlabels_strings', m.classes)),
         { opType: 'Identity', input: ['label'], output: ['output_label'], name: 'label_identity' },
         { opType: 'ZipMap', domain: 'ai.onnx.ml', input: ['probability_tensor'], output: ['output_probability'], name: 'zipmap', attribute: [strings('classlabels_strings', m.classes)] },
       ],
@@ -104,27 +107,20 @@ export const DOUBLE_REGRESSOR = {
   },
 };
 
-/** An int64 input [N, 2] (Int64TensorType), int64 class labels 3 and 7, ZipMap. */
+/** An int64 input [N, 2] (Int64TensorType), int64 class labels 3 and 7, ZipMap (or, labelOnly, the label output alone). */
 export const INT64_CLASSIFIER = {
   labels: [3, 7],
   coefficients: [0.5, -0.25, -0.5, 0.25],
   intercepts: [0.1, -0.1],
-  build(): Uint8Array {
+  build(labelOnly = false): Uint8Array {
     const m = INT64_CLASSIFIER;
     return encode({
       name: 'int64_input_classifier',
       input: [tensor('input', T.INT64, ['N', 2])],
-      output: [tensor('output_label', T.INT64, ['N']), zipMapOutput('output_probability', T.INT64)],
+      output: [tensor('output_label', T.INT64, ['N']), ...(labelOnly ? [] : [zipMapOutput('output_probability', T.INT64)])],
       node: [
         { opType: 'Cast', input: ['input'], output: ['input_float'], name: 'cast', attribute: [int('to', T.FLOAT)] },
-        {
-          opType: 'LinearClassifier',
-          domain: 'ai.onnx.ml',
-          input: ['input_float'],
-          output: ['label', 'probabilities'],
-          name: 'linear_classifier',
-          attribute: [floats('coefficients', m.coefficients), floats('intercepts', m.intercepts), ints('classlabels_ints', m.labels), int('multi_class', 0), str('post_transform', 'SOFTMAX')],
-        },
+        softmaxClassifier('input_float', ['label', 'probabilities'], m.coefficients, m.intercepts, ints('classlabels_ints', m.labels)),
         { opType: 'Cast', input: ['label'], output: ['output_label'], name: 'label_cast', attribute: [int('to', T.INT64)] },
         { opType: 'ZipMap', domain: 'ai.onnx.ml', input: ['probabilities'], output: ['output_probability'], name: 'zipmap', attribute: [ints('classlabels_int64s', m.labels)] },
       ],

@@ -47,6 +47,7 @@ const Metadata = z.object({
   onnx: z.object({
     input: z.string().min(1),
     outputs: z.object({ label: z.string().min(1).optional(), probabilities: z.string().min(1).optional(), value: z.string().min(1).optional() }),
+    label_values: z.array(z.string()).optional(),
   }),
   metrics: z.record(z.string(), z.number()),
   training: z.object({ rows: z.number(), test_rows: z.number(), data: z.string() }),

@@ -69,6 +69,8 @@ export interface ModelPlan extends InputPlan {
   outputs: OutputNames;
   /** Class labels in the order of the probability output, as the service answers them. */
   classes: string[] | null;
+  /** The model's own labels (int64 ones as digits), in the same order: what its label output holds. Null when it names none. */
+  labelValues: string[] | null;
   /** The ZipMap node whose input tensor is served in place of its output, or null. */
   zipMap: { output: string; input: string } | null;
 }
@@ -218,6 +220,7 @@ export function inspectModel(model: Model, spec: InspectedSpec, overrides: Outpu
 
   const served: OutputNames = {};
   let classes: string[] | null = null;
+  let labelValues: string[] | null = null;
   let zipMap: ModelPlan['zipMap'] = null;
   if (spec.task === 'regression') {
     const tensors = names.filter(isTensor);
@@ -249,9 +252,13 @@ export function inspectModel(model: Model, spec: InspectedSpec, overrides: Outpu
     if (!probabilities && !label)
       fail('model.outputs', `cannot tell which output holds the probabilities or the label; the model's outputs: ${described}. Fix: set model.outputs.probabilities (a float tensor [N, classes]) and/or model.outputs.label in config.yaml.`);
     classes = classesFor(spec.classes, modelClasses, problems);
+    labelValues = modelClasses?.labels ?? null;
+    const width = served.probabilities && outputs.has(served.probabilities) ? dims(outputs.get(served.probabilities)!).at(-1) : undefined;
+    if (classes && typeof width === 'number' && width !== classes.length)
+      problems.push({ file: 'features.yaml', key: 'classes', message: `output ${quote(served.probabilities!)} gives ${width} probabilities per row; the classes are ${list(classes)}. Fix: list the model's ${width} classes in the order of that output.` });
   }
   if (problems.length) throw new ModelInspectionError(problems);
-  return { ...inputs!, outputs: served, classes, zipMap };
+  return { ...inputs!, outputs: served, classes, labelValues, zipMap };
 }
 
 function isNumericTensor(v: ValueInfo): boolean {

@@ -208,9 +208,15 @@ export class OnnxModelRuntime implements ModelRuntime {
     return result;
   }
 
-  /** Label output: an int64 class index (BigInt64Array), another integer index, or the class name itself. */
+  /** Label output: one of the model's label_values (a brought model), an int64 class index (BigInt64Array), another integer index, or the class name itself. */
   private labelAt(labels: ort.Tensor['data'], i: number): string {
     const v = labels[i];
+    const own = this.meta!.onnx.label_values;
+    if (own) {
+      const name = this.classes[own.indexOf(String(v))];
+      if (name === undefined) throw new Error(`the model's label output gave ${JSON.stringify(String(v))}, not one of its labels ${JSON.stringify(own)}`);
+      return name;
+    }
     if (typeof v === 'string') return v;
     const idx = Number(v);
     const name = this.classes[idx];

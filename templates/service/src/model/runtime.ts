@@ -12,8 +12,11 @@ export interface ModelMetadata {
   /** Feature names in input order, and the hash of the spec they were trained with. */
   features: string[];
   feature_hash: string;
-  /** Names of the ONNX graph's input and outputs. */
-  onnx: { input: string; outputs: { label?: string; probabilities?: string; value?: string } };
+  /**
+   * Names of the ONNX graph's input(s) and outputs; `label_values`: what a brought model's label output
+   * holds for each class (its own labels, e.g. int64 3 and 7), when that is not the class index.
+   */
+  onnx: { input: string; outputs: { label?: string; probabilities?: string; value?: string }; label_values?: string[] };
   /** Training metrics on the held-out split, e.g. { accuracy: 0.96 } or { r2: 0.8, mae: 1.2 }. */
   metrics: Record<string, number>;
   training: { rows: number; test_rows: number; data: string };
