@@ -202,7 +202,7 @@ export function migrateLegacyConfig(raw: Record<string, unknown>, fileOf: (key: 
     const dns = dnsFrom(model.value);
     if (/\.(pkl|pickle|joblib|sav)$/i.test(model.value))
       warnings.push(
-        `${fileOf(model.key)}: ${model.key} ${JSON.stringify(model.value)} is a pickled Python model, which this service cannot load: \`npm run train\` trains an ONNX model instead (model.name "${dns}"). To keep your trained model, export it to ONNX in Python (skl2onnx: \`onnx = to_onnx(model, X[:1].astype(numpy.float32)); open("model.onnx", "wb").write(onnx.SerializeToString())\`) and set model.onnx_path: model.onnx in config.yaml (README "Bring your own model").`,
+        `${fileOf(model.key)}: ${model.key} ${JSON.stringify(model.value)} is a pickled Python model, which this service cannot load: \`npm run train\` trains an ONNX model instead (model.name "${dns}"). To keep your trained model, export it to ONNX in Python (skl2onnx: \`onnx = to_onnx(model, X[:1].astype(numpy.float32)); open("model.onnx", "wb").write(onnx.SerializeToString())\`) and set model.onnx_path: model.onnx in config.yaml to serve it.`,
       );
     else if (dns !== model.value) warnings.push(`${fileOf(model.key)}: ${model.key} ${JSON.stringify(model.value)} becomes model.name "${dns}" (the model file is always model.onnx in the bundle).`);
     set('model.name', dns, model.key);
