@@ -159,6 +159,20 @@ describe.each([
   });
 });
 
+describe('legacy features other than the template example', () => {
+  it('keep synthetic data, and the output says so', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mls-other-'));
+    writeFileSync(join(dir, 'features.yaml'), 'input_features: [age, income]\n');
+    cpSync(join(FIXTURES, 'config-versions/1a4a64b-2020-06-01.yaml'), join(dir, 'config.yaml'));
+    const { spec, warnings } = loadSpec(readSources(join(dir, 'features.yaml'), join(dir, 'config.yaml'), 'svc'));
+    expect(spec.exampleData).toBeNull();
+    expect(spec.target).toBe('target');
+    expect(warnings.filter((w) => /synthetic rows/.test(w))).toHaveLength(1);
+    const out = await scaffold({ options: { features: join(dir, 'features.yaml'), config: join(dir, 'config.yaml') } });
+    expect(readFileSync(join(out, 'data/train.csv'), 'utf8').split('\n')[0]).toBe('age,income,target');
+  });
+});
+
 describe('the legacy key table', () => {
   it('every key of every fixture version is understood, mapped or warned', () => {
     const files = ['config-versions/1a4a64b-2020-06-01.yaml', 'config-versions/ea1fa2d-2020-05-06.yaml', 'config-versions/e69eddc-2020-04-15.yaml', 'repo/config/build.yaml'];

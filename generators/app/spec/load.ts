@@ -99,7 +99,7 @@ export function loadSpec(src: SpecSources): { spec: ServiceSpec; warnings: strin
   if (!config.success) {
     if (configFormat === 'legacy') {
       problems.push(...zodProblems(src.config.file, config.error, renamePath));
-      for (const p of problems) if (p.message.startsWith('unknown key')) p.message = `unknown key. Fix: remove it or use one of the legacy keys understood: ${LEGACY_KEYS.join(', ')}.`;
+      for (const p of problems) if (p.message.startsWith('unknown key')) p.message += ` Legacy keys understood: ${LEGACY_KEYS.join(', ')}.`;
     } else problems.push(...zodProblems(src.config.file, config.error, renamePath, ConfigFile));
   } else {
     problems.push(...checkImageReference(src.config.file, config.data.image, renamePath));
