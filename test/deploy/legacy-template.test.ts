@@ -116,6 +116,13 @@ describe('the split layout (config.yaml + config/build.yaml + config/env.sample,
     expect(m.warnings.find((w) => w.includes('features.yaml: input_features are the template'))).toBeDefined();
   });
 
+  it('re-running the generator in the migrated service keeps the smoke request and the chart', async () => {
+    const files = ['jenkins/build-image/smoke-request.json', `helm/${m.config.service.name}/values.yaml`, 'config.yaml', 'features.yaml'];
+    const before = files.map((f) => readFileSync(join(m.dir, f), 'utf8'));
+    await scaffold({ dir: m.dir });
+    expect(files.map((f) => readFileSync(join(m.dir, f), 'utf8'))).toEqual(before);
+  });
+
   it('a release under another name gets its own names unless config.yaml names them', () => {
     const t = helm(['template', 'canary', join('helm', m.config.service.name), '--set', 'fullnameOverride=,serviceName=,containerName='], m.dir);
     expect(t.status, t.output).toBe(0);

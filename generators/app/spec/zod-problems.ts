@@ -5,13 +5,14 @@ const shown = (v: unknown): string => (v === undefined ? 'nothing' : JSON.string
 
 /** The keys an object schema allows at `path` (through optional/default/prefault wrappers), or null. */
 export function allowedKeys(schema: z.ZodType, path: readonly PropertyKey[]): string[] | null {
-  const unwrap = (s: unknown): { shape?: Record<string, unknown> } | undefined => {
-    let x = s as { shape?: Record<string, unknown>; _zod?: { def?: { innerType?: unknown; in?: unknown } } } | undefined;
-    for (let i = 0; i < 8 && x && !x.shape; i++) x = (x._zod?.def?.innerType ?? x._zod?.def?.in) as typeof x;
+  type Node = { shape?: Record<string, unknown>; _zod?: { def?: { innerType?: unknown; in?: unknown; element?: unknown } } };
+  const unwrap = (s: unknown): Node | undefined => {
+    let x = s as Node | undefined;
+    for (let i = 0; i < 8 && x && !x.shape && !x._zod?.def?.element; i++) x = (x._zod?.def?.innerType ?? x._zod?.def?.in) as Node | undefined;
     return x;
   };
   let node = unwrap(schema);
-  for (const key of path) node = typeof key === 'string' && node?.shape ? unwrap(node.shape[key]) : undefined;
+  for (const key of path) node = typeof key === 'number' ? unwrap(node?._zod?.def?.element) : typeof key === 'string' && node?.shape ? unwrap(node.shape[key]) : undefined;
   return node?.shape ? Object.keys(node.shape) : null;
 }
 
