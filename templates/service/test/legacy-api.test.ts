@@ -15,7 +15,7 @@ import { features, firstOf, row, startApp, trainedConfig, wrongTypeValue } from 
 /** The template's tests/prediction/example_classification1.json row, when the features are its iris example. */
 const TEMPLATE_ROW = { sepal_length: 0.1, sepal_width: 0.2, petal_length: 0.5, petal_width: 0.3 };
 const isTemplateExample = features.map((f) => f.name).join() === Object.keys(TEMPLATE_ROW).join();
-const templateRow = () => (isTemplateExample ? { ...TEMPLATE_ROW } : row());
+const templateRow = () => (isTemplateExample ? { ...TEMPLATE_ROW } : row({}, modelSpec.idField ? [modelSpec.idField] : []));
 /** tests/prediction/example_classification1.json and batch_request.json of the template. */
 const singleRequest = () => [templateRow()];
 const batchRequest = () => [templateRow(), templateRow()];
