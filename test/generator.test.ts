@@ -74,14 +74,24 @@ describe('legacy Python-template formats', () => {
   it('maps every legacy config key to its native place and ID_NAME to the entity ID', async () => {
     const { yaml, read } = await fromFixture('legacy');
     const c = yaml('config.yaml');
-    expect(c.scm).toMatchObject({ repository: 'https://git.example.com/ml/iris-service.git', credentials_id: 'git-creds' });
-    expect(c.image).toMatchObject({ registry: 'registry.example.com', repository: 'ml/iris-legacy', tag: '1.4.0', credentials_id: 'docker-creds' });
+    expect(c.scm).toMatchObject({ repository: '', credentials_id: 'git-creds' });
+    expect(c.image).toMatchObject({ registry: 'registry.example.com', login_url: 'https://registry.example.com/', repository: 'ml/iris-legacy', tag: '1.4.0', credentials_id: 'docker-creds' });
     expect(c.model).toMatchObject({ dir: 'model_bin', name: 'model', top_n: 2 });
-    expect(c.service).toMatchObject({ name: 'iris-legacy', port: 5000 });
-    expect(c.kubernetes).toMatchObject({ deployment_name: 'iris-deployment', replicas: 3, service: { type: 'NodePort', port: 8000, node_port: 30080 } });
+    expect(c.service).toMatchObject({ port: 5000, legacy_api: true });
+    expect(c.kubernetes).toMatchObject({
+      deployment_name: 'iris-deployment',
+      service_name: 'iris-legacy',
+      container_name: 'iris-container',
+      app_label: 'iris',
+      replicas: 3,
+      service: { type: 'NodePort', port: 8000, node_port: 30080 },
+    });
     expect(c.logging.fluentd).toEqual(expect.objectContaining({ enabled: true, host: 'fluentd.logging.svc', port: 24224, tag_prefix: 'iris-predictions' }));
     const f = yaml('features.yaml');
     expect(f.id_field).toBe('customer_id');
+    // the template's own example features: its label column and classes, and its iris data
+    expect(f).toMatchObject({ target: 'species', classes: ['setosa', 'versicolor', 'virginica'] });
+    expect(read('data/train.csv')).toBe(readFileSync(join(EXAMPLE, 'iris.csv'), 'utf8'));
     expect(f.features).toEqual(['sepal_length', 'sepal_width', 'petal_length', 'petal_width'].map((name) => ({ name, type: 'number', example: 0 })));
     expect(read('features.yaml')).toContain('# Migrated from the Python template');
   });

@@ -42,7 +42,8 @@ const SCENARIOS: [string, () => Promise<string>][] = [
   ['iris', () => scaffold({ dir: join(mkdtempSync(join(tmpdir(), 'snapshot-')), 'iris-service') })],
   ...['legacy', 'mixed', 'regression', 'hostile'].map((name): [string, () => Promise<string>] => [
     name,
-    () => scaffold({ options: { features: fixture(name, 'features.yaml'), config: fixture(name, 'config.yaml') } }),
+    // A folder named after the scenario: a legacy config names no service, so the folder does.
+    () => scaffold({ dir: join(mkdtempSync(join(tmpdir(), 'snapshot-')), `${name}-service`), options: { features: fixture(name, 'features.yaml'), config: fixture(name, 'config.yaml') } }),
   ]),
 ];
 

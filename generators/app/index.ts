@@ -60,6 +60,7 @@ export default class MlserviceGenerator extends Generator<Record<string, never>,
     try {
       const { spec, warnings } = loadSpec(readSources(featuresPath, configPath, fallbackName, name));
       for (const w of warnings) this.log.info(w);
+      if (spec.exampleData) this.inputs.dataPath = join(EXAMPLES[spec.exampleData].dir, EXAMPLES[spec.exampleData].data);
       if (spec.config.model.onnx_path) {
         const source = resolve(dirname(configPath), spec.config.model.onnx_path);
         const fallback = this.destinationPath(spec.config.model.onnx_path);

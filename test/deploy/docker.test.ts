@@ -89,7 +89,7 @@ describe('Dockerfile of the iris service', () => {
 
 describe('Dockerfile from other configs', () => {
   it('follows config.yaml (port, model dir) and keeps odd values inside their strings and comments', async () => {
-    const dir = await scaffold({ config: 'service:\n  port: 9191\nmodel:\n  dir: "models/it\'s \\"here\\""\nimage:\n  repository: "team/odd"\n  tag: "x\\ny"\n' });
+    const dir = await scaffold({ config: 'service:\n  port: 9191\nmodel:\n  dir: "models/it\'s \\"here\\""\nimage:\n  repository: "team/odd"\n  tag: "x_y"\n' });
     const r = lint(dir);
     expect(r.utils, JSON.stringify(r.utils)).toEqual([]);
     expect(r.dfl, JSON.stringify(r.dfl)).toEqual([]);
@@ -97,8 +97,9 @@ describe('Dockerfile from other configs', () => {
     expect(lines).toContain('EXPOSE 9191');
     expect(lines).toContain(`COPY --from=build ["/app/models/it's \\"here\\"", "/app/models/it's \\"here\\""]`);
     expect(r.text).toContain("fetch('http://127.0.0.1:9191/health/live')");
-    // a user value with a line break stays inside its comment
-    expect(r.text).toContain('docker build -t "docker.io/team/odd:x\\ny" .');
+    expect(r.text).toContain('docker build -t "docker.io/team/odd:x_y" .');
+    // a tag with a line break is no image reference: refused at generation, naming the key
+    await expect(scaffold({ config: 'image:\n  tag: "x\\ny"\n' })).rejects.toThrow(/image\.tag: "x\\ny" makes the image reference/);
   });
 
   it('a brought model (config model.onnx_path) is packed into the bundle by the same npm run train step', async () => {

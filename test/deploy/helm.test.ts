@@ -61,6 +61,9 @@ interface Rendered {
   manifests: Manifest[];
 }
 
+/** The release the deploy pipeline installs: kubernetes.deployment_name, else the service name. */
+const releaseOf = (config: any): string => config.kubernetes.deployment_name ?? config.service.name;
+
 async function render(options: { config?: string; features?: string }, extraArgs: string[] = []): Promise<Rendered> {
   const dir = await scaffold(options);
   const config = parseYaml(readFileSync(join(dir, 'config.yaml'), 'utf8'));
@@ -68,7 +71,7 @@ async function render(options: { config?: string; features?: string }, extraArgs
   const lint = helm(['lint', '--strict', chart], dir);
   expect(lint.status, lint.output).toBe(0);
   expect(lint.stdout).toContain('0 chart(s) failed');
-  const template = helm(['template', config.kubernetes.deployment_name, chart, '--namespace', config.kubernetes.namespace, ...extraArgs], dir);
+  const template = helm(['template', releaseOf(config), chart, '--namespace', config.kubernetes.namespace, ...extraArgs], dir);
   expect(template.status, template.output).toBe(0);
   return { dir, chart, config, manifests: parseManifests(template.stdout) };
 }
@@ -115,7 +118,7 @@ describe('Helm chart with the iris defaults', () => {
 
   it('the Deployment carries the image, replicas, port and probes of config.yaml', () => {
     const d = findManifest(r.manifests, 'Deployment');
-    expect(d.metadata.name).toBe(r.config.kubernetes.deployment_name);
+    expect(d.metadata.name).toBe(releaseOf(r.config));
     expect(d.spec.replicas).toBe(r.config.kubernetes.replicas);
     expect(d.spec.replicas).toBe(2);
     const c = container(d);
@@ -182,10 +185,13 @@ describe('Helm chart with the iris defaults', () => {
     expect(notes).toContain('helm test iris-service --namespace ml-services --logs');
   });
 
-  it('a release name other than the chart name keeps the names of config.yaml', () => {
-    const t = helm(['template', 'other', r.chart, '--set', 'fullnameOverride='], r.dir);
+  it('names come from the release when config.yaml names none', () => {
+    const t = helm(['template', 'other', r.chart], r.dir);
     expect(t.status, t.output).toBe(0);
-    expect(findManifest(parseManifests(t.stdout), 'Deployment').metadata.name).toBe('other-iris-service');
+    const ms = parseManifests(t.stdout);
+    expect(findManifest(ms, 'Deployment').metadata.name).toBe('other-iris-service');
+    expect(findManifest(ms, 'Service').metadata.name).toBe('other-iris-service');
+    expect(findManifest(ms, 'Deployment').spec.template.spec.containers[0].name).toBe('iris-service');
   });
 });
 
@@ -293,7 +299,7 @@ describe('Helm chart: Prometheus scraping of GET /metrics', () => {
     r = await render({});
   });
   const template = (args: string[]) => {
-    const t = helm(['template', r.config.kubernetes.deployment_name, r.chart, '--namespace', 'ml-services', ...args], r.dir);
+    const t = helm(['template', releaseOf(r.config), r.chart, '--namespace', 'ml-services', ...args], r.dir);
     expect(t.status, t.output).toBe(0);
     return parseManifests(t.stdout);
   };

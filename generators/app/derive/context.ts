@@ -78,8 +78,19 @@ export function deployContext(spec: ServiceSpec) {
     imageRef: `${image.registry}/${image.repository}:${image.tag}`,
     /** The chart's folder in the service. */
     chartPath: `helm/${spec.config.service.name}`,
-    /** The URL withDockerRegistry logs in to (Docker Hub has its own). */
-    registryUrl: dockerHub ? 'https://index.docker.io/v1/' : `https://${image.registry}`,
+    /** The URL withDockerRegistry logs in to: config image.login_url, else derived (Docker Hub has its own). */
+    registryUrl: image.login_url ?? (dockerHub ? 'https://index.docker.io/v1/' : `https://${image.registry}`),
+    /** The Helm release the deploy pipeline installs: config kubernetes.deployment_name, else the service name. */
+    releaseName: spec.config.kubernetes.deployment_name ?? spec.config.service.name,
+    /** The chart's names (values.yaml); '' leaves a name to the chart: from the Helm release. */
+    names: {
+      fullnameOverride: spec.config.kubernetes.deployment_name ?? '',
+      serviceName: spec.config.kubernetes.service_name ?? '',
+      containerName: spec.config.kubernetes.container_name ?? '',
+      appLabel: spec.config.kubernetes.app_label ?? '',
+    },
+    /** The body the build-image smoke test POSTs to /predict (config image.smoke_request, else the example row). */
+    smokeRequest: spec.smokeRequest ?? JSON.stringify(exampleRow(spec)),
     workdir: CONTAINER_WORKDIR,
     /** Absolute path of the model bundle inside the image. */
     modelDir: posix.resolve(CONTAINER_WORKDIR, model.dir),

@@ -15,6 +15,10 @@ export const ConfigFile = z.strictObject({
     repository: z.string().min(1).optional(),
     tag: z.string().min(1).default('latest'),
     credentials_id: z.string().min(1).default('docker-registry-credentials'),
+    /** The URL the build-image pipeline logs in to (Jenkins withDockerRegistry); default: derived from registry. */
+    login_url: z.string().url().optional(),
+    /** A JSON file (path from config.yaml's folder): the body the build-image pipeline's smoke test POSTs to /predict. */
+    smoke_request: z.string().min(1).optional(),
   }),
   scm: section({
     repository: z.string().default(''),
@@ -23,7 +27,14 @@ export const ConfigFile = z.strictObject({
   }),
   kubernetes: section({
     namespace: dnsName.default('default'),
+    /** The Deployment's (and the chart's other objects') name; default: from the Helm release. */
     deployment_name: dnsName.optional(),
+    /** The Kubernetes Service's name; default: the Deployment's. */
+    service_name: dnsName.optional(),
+    /** The container's name in the pods; default: the chart's name. */
+    container_name: dnsName.optional(),
+    /** An extra `app: <label>` label on every object, used by the selectors too (the Python template's deployment_label). */
+    app_label: z.string().max(63).regex(/^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)$/, 'must be a Kubernetes label value: letters, digits, "-", "_", ".", starting and ending with a letter or digit, at most 63 characters').optional(),
     credentials_id: z.string().min(1).default('kubeconfig'),
     replicas: z.number().int().min(0).default(1),
     service: section({
@@ -61,31 +72,3 @@ export const ConfigFile = z.strictObject({
     ctx.addIssue({ code: 'custom', path: ['kubernetes', 'ingress', 'host'], message: 'an enabled ingress needs a host. Fix: add kubernetes.ingress.host: my-service.example.com' });
 });
 export type ConfigFile = z.infer<typeof ConfigFile>;
-
-/**
- * The Python template's flat config.yaml: each legacy key and where it lands in the native format.
- * `ID_NAME` belongs to the features (the entity ID), so it moves to features.yaml's `id_field`.
- */
-export const LEGACY_CONFIG_KEYS = {
-  repository: 'scm.repository',
-  scm_credentials_id: 'scm.credentials_id',
-  registry: 'image.registry',
-  production_image_name: 'image.repository',
-  production_image_tag: 'image.tag',
-  docker_credentials_id: 'image.credentials_id',
-  model_path: 'model.dir',
-  model_name: 'model.name',
-  deployment_name: 'kubernetes.deployment_name',
-  replicas: 'kubernetes.replicas',
-  service_name: 'service.name',
-  container_port: 'service.port',
-  service_type: 'kubernetes.service.type',
-  service_port: 'kubernetes.service.port',
-  service_node_port: 'kubernetes.service.node_port',
-  enable_fluentd_logging: 'logging.fluentd.enabled',
-  fluentd_url: 'logging.fluentd.host',
-  fluentd_port: 'logging.fluentd.port',
-  fluentd_base_log_name: 'logging.fluentd.tag_prefix',
-  log_n_best: 'model.top_n',
-  ID_NAME: 'features.id_field',
-} as const;

@@ -1,17 +1,30 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { basename } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { parse as parseDotenv } from 'dotenv';
 import { parseDocument } from 'yaml';
-import { ConfigFile, LEGACY_CONFIG_KEYS } from './config-schema.js';
-import { SpecError } from './errors.js';
+import { ConfigFile } from './config-schema.js';
+import { SpecError, type SpecProblem } from './errors.js';
 import { FeaturesFile, LegacyFeaturesFile, type FeatureInput } from './features-schema.js';
-import { isLegacyConfig, migrateLegacyConfig, migrateLegacyFeatures } from './legacy.js';
+import { checkImageReference } from './image-reference.js';
+import { isLegacyConfig, isTemplateExample, LEGACY_KEYS, migrateLegacyConfig, migrateLegacyFeatures } from './legacy.js';
 import type { Feature, ResolvedConfig, ServiceSpec } from './types.js';
 import { zodProblems } from './zod-problems.js';
 
+/** The build-image pipeline's smoke-test body inside a generated service. */
+export const SMOKE_REQUEST_FILE = 'jenkins/build-image/smoke-request.json';
+
+/** A file of the Python template's split layout read beside its root config.yaml. */
+export interface CompanionFile {
+  file: string;
+  text: string;
+  format: 'yaml' | 'dotenv';
+}
+
 export interface SpecSources {
   features: { file: string; text: string };
-  config: { file: string; text: string };
+  /** dir: the config file's folder (paths in config.yaml are relative to it); companions: see readSources. */
+  config: { file: string; text: string; dir?: string; companions?: CompanionFile[] };
   /** Used when config.yaml names no service (e.g. the target folder's name). */
   fallbackName: string;
   /** Wins over config.yaml's service.name (the --name option). */
@@ -20,10 +33,27 @@ export interface SpecSources {
 
 export const readSources = (featuresPath: string, configPath: string, fallbackName: string, nameOverride?: string): SpecSources => ({
   features: { file: basename(featuresPath), text: readText(featuresPath, 'features') },
-  config: { file: basename(configPath), text: readText(configPath, 'config') },
+  config: { file: basename(configPath), text: readText(configPath, 'config'), dir: dirname(resolve(configPath)), companions: companionsOf(configPath) },
   fallbackName,
   nameOverride,
 });
+
+/**
+ * The template's split layout (July 2020 on): build settings in config/build.yaml and run-time
+ * variables in config/env.sample beside the root config.yaml (or env.sample beside build.yaml).
+ * They are read only when the config is a legacy one.
+ */
+function companionsOf(configPath: string): CompanionFile[] {
+  const dir = dirname(resolve(configPath));
+  const candidates: [string, string, CompanionFile['format']][] =
+    basename(configPath) === 'build.yaml'
+      ? [['env.sample', join(dir, 'env.sample'), 'dotenv']]
+      : [
+          ['config/build.yaml', join(dir, 'config', 'build.yaml'), 'yaml'],
+          ['config/env.sample', join(dir, 'config', 'env.sample'), 'dotenv'],
+        ];
+  return candidates.filter(([, path]) => existsSync(path)).map(([file, path, format]) => ({ file, text: readFileSync(path, 'utf8'), format }));
+}
 
 function readText(path: string, what: string): string {
   try {
@@ -55,7 +85,8 @@ export function loadSpec(src: SpecSources): { spec: ServiceSpec; warnings: strin
   let legacyIdField: string | undefined;
   let renamePath = (p: string) => p;
   if (configFormat === 'legacy') {
-    const migrated = migrateLegacyConfig(rawConfig);
+    const { merged, fileOf } = withCompanions(rawConfig, src);
+    const migrated = migrateLegacyConfig(merged, fileOf);
     nativeConfig = migrated.config;
     legacyIdField = migrated.idField;
     warnings.push(...migrated.warnings);
@@ -66,16 +97,25 @@ export function loadSpec(src: SpecSources): { spec: ServiceSpec; warnings: strin
   }
   const config = ConfigFile.safeParse(withNames(nativeConfig, src), { reportInput: true });
   if (!config.success) {
-    problems.push(...zodProblems(src.config.file, config.error, renamePath));
-    if (configFormat === 'legacy')
-      for (const p of problems) if (p.message.startsWith('unknown key')) p.message += ` Legacy keys understood: ${Object.keys(LEGACY_CONFIG_KEYS).join(', ')}.`;
+    if (configFormat === 'legacy') {
+      problems.push(...zodProblems(src.config.file, config.error, renamePath));
+      for (const p of problems) if (p.message.startsWith('unknown key')) p.message += ` Legacy keys understood: ${LEGACY_KEYS.join(', ')}.`;
+    } else problems.push(...zodProblems(src.config.file, config.error, renamePath, ConfigFile));
+  } else {
+    problems.push(...checkImageReference(src.config.file, config.data.image, renamePath));
   }
 
   const featuresFormat = 'input_features' in rawFeatures ? 'legacy' : 'native';
   let featuresFile: FeaturesFile | undefined;
+  let exampleData: ServiceSpec['exampleData'] = null;
   if (featuresFormat === 'legacy') {
     const legacy = LegacyFeaturesFile.safeParse(rawFeatures, { reportInput: true });
     if (legacy.success) {
+      if (isTemplateExample(legacy.data.input_features)) {
+        exampleData = 'iris';
+        warnings.push(`${src.features.file}: input_features are the template's own example (the iris measurements): the service gets the template's example data (iris, label column species), so \`npm run train\` learns setosa / versicolor / virginica.`);
+      } else
+        warnings.push(`${src.features.file}: legacy input_features have no training data here: data/train.csv gets synthetic rows (label column target) until you put your data there (config training.data).`);
       const parsed = FeaturesFile.safeParse(migrateLegacyFeatures(legacy.data.input_features, legacyIdField), { reportInput: true });
       if (parsed.success) featuresFile = parsed.data;
       else problems.push(...zodProblems(src.features.file, parsed.error, (p) => p.replace(/^features\[(\d+)\]\.name/, 'input_features[$1]')));
@@ -85,9 +125,13 @@ export function loadSpec(src: SpecSources): { spec: ServiceSpec; warnings: strin
     if (parsed.success) {
       featuresFile = parsed.data;
       if (legacyIdField && !featuresFile.id_field) featuresFile.id_field = legacyIdField;
-    } else problems.push(...zodProblems(src.features.file, parsed.error));
+    } else problems.push(...zodProblems(src.features.file, parsed.error, undefined, FeaturesFile));
   }
+  const smoke = featuresFile && config.success ? smokeRequest(src, config.data.image.smoke_request, featuresFile, renamePath, configFormat, warnings) : { problems: [], body: null };
+  problems.push(...smoke.problems);
   if (problems.length || !featuresFile || !config.success) throw new SpecError(problems);
+  // The migrated config.yaml points at the copy the service carries (same body on regeneration).
+  if (configFormat === 'legacy') config.data.image.smoke_request = smoke.body === null ? undefined : SMOKE_REQUEST_FILE;
 
   const features = featuresFile.features.map(resolveFeature);
   return {
@@ -100,6 +144,8 @@ export function loadSpec(src: SpecSources): { spec: ServiceSpec; warnings: strin
       featureHash: featureHash(features),
       config: config.data as ResolvedConfig,
       formats: { features: featuresFormat, config: configFormat },
+      smokeRequest: smoke.body,
+      exampleData,
     },
     warnings,
   };
@@ -145,7 +191,6 @@ function withNames(raw: Record<string, unknown>, { fallbackName, nameOverride }:
     [['model', 'name'], name, false],
     [['logging', 'fluentd', 'tag_prefix'], name, false],
     [['image', 'repository'], name, false],
-    [['kubernetes', 'deployment_name'], name, false],
   ];
   const isMap = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
   for (const [path, value, override] of defaults) {
@@ -159,4 +204,63 @@ function withNames(raw: Record<string, unknown>, { fallbackName, nameOverride }:
     if (isMap(node) && (override || node[leaf] === undefined)) node[leaf] = value;
   }
   return filled;
+}
+
+/** The legacy root config.yaml over config/build.yaml over config/env.sample, and which file each key came from. */
+function withCompanions(raw: Record<string, unknown>, src: SpecSources): { merged: Record<string, unknown>; fileOf: (key: string) => string } {
+  const merged: Record<string, unknown> = {};
+  const from = new Map<string, string>();
+  for (const c of [...(src.config.companions ?? [])].reverse()) {
+    const values = c.format === 'yaml' ? parseYamlMapping(c.file, c.text) : parseDotenv(c.text);
+    for (const [k, v] of Object.entries(values)) {
+      merged[k] = v;
+      from.set(k, c.file);
+    }
+  }
+  for (const [k, v] of Object.entries(raw)) {
+    merged[k] = v;
+    from.set(k, src.config.file);
+  }
+  return { merged, fileOf: (key) => from.get(key) ?? src.config.file };
+}
+
+/**
+ * image.smoke_request (legacy prediction_test_case_path): a JSON file of one row or an array of
+ * rows, read now so the build-image pipeline posts it. A legacy path that is absent (only
+ * config.yaml was copied) falls back to the generated example, with a warning.
+ */
+function smokeRequest(
+  src: SpecSources,
+  path: string | undefined,
+  features: FeaturesFile,
+  renamePath: (p: string) => string,
+  format: 'legacy' | 'native',
+  warnings: string[],
+): { problems: SpecProblem[]; body: string | null } {
+  if (!path) return { problems: [], body: null };
+  const key = renamePath('image.smoke_request');
+  const problem = (message: string) => ({ problems: [{ file: src.config.file, path: key, message }], body: null });
+  const file = resolve(src.config.dir ?? '.', path);
+  if (!existsSync(file)) {
+    if (format === 'legacy') {
+      warnings.push(`${src.config.file}: ${key.split(' ')[0]} ${JSON.stringify(path)} not found beside ${src.config.file}: the build-image smoke test posts the generated example row instead.`);
+      return { problems: [], body: null };
+    }
+    return problem(`file ${JSON.stringify(path)} not found (relative to ${src.config.file}'s folder). Fix: point it to a JSON request body, or remove the key to use the generated example.`);
+  }
+  let body: unknown;
+  try {
+    body = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    return problem(`${JSON.stringify(path)} is not valid JSON (${(e as Error).message}). Fix: make it one row object or an array of row objects.`);
+  }
+  const rows = Array.isArray(body) ? body : [body];
+  const allowed = new Set([...features.features.map((f) => f.name), ...(features.id_field ? [features.id_field] : [])]);
+  for (const [i, row] of rows.entries()) {
+    if (typeof row !== 'object' || row === null || Array.isArray(row)) return problem(`${JSON.stringify(path)}: row ${i} must be an object of feature values, got ${JSON.stringify(row)}.`);
+    const unknown = Object.keys(row).filter((k) => !allowed.has(k));
+    if (unknown.length) return problem(`${JSON.stringify(path)}: row ${i} has unknown field(s) ${unknown.map((k) => JSON.stringify(k)).join(', ')}; the features are ${[...allowed].join(', ')}.`);
+  }
+  if (rows.length === 0) return problem(`${JSON.stringify(path)} is an empty array. Fix: put at least one row in it.`);
+  return { problems: [], body: JSON.stringify(body) };
 }

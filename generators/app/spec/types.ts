@@ -14,7 +14,7 @@ type Resolved<T, K extends keyof T> = Omit<T, K> & { [P in K]-?: NonNullable<T[P
 export type ResolvedConfig = Omit<ConfigFile, 'logging' | 'image' | 'kubernetes'> & {
   logging: ConfigFile['logging'] & { fluentd: Resolved<ConfigFile['logging']['fluentd'], 'tag_prefix'> };
   image: Resolved<ConfigFile['image'], 'repository'>;
-  kubernetes: Resolved<ConfigFile['kubernetes'], 'deployment_name'>;
+  kubernetes: ConfigFile['kubernetes'];
 };
 
 /** The one typed object every generated file is derived from. */
@@ -30,4 +30,8 @@ export interface ServiceSpec {
   config: ResolvedConfig;
   /** Which input formats were read (legacy = the Python template's). */
   formats: { features: 'native' | 'legacy'; config: 'native' | 'legacy' };
+  /** One-line JSON read from image.smoke_request: the build-image smoke test's body; null: the generated example. */
+  smokeRequest: string | null;
+  /** Shipped training data the spec is the example of (the Python template's iris features), or null. */
+  exampleData: 'iris' | null;
 }

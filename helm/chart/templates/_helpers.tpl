@@ -49,6 +49,23 @@ Selector labels
 {{- define "mlservice.selectorLabels" -}}
 app.kubernetes.io/name: {{ include "mlservice.name" . }}
 app.kubernetes.io/instance: {{ .Release.Name }}
+{{- with .Values.appLabel }}
+app: {{ . | quote }}
+{{- end }}
+{{- end }}
+
+{{/*
+The Kubernetes Service's name (values serviceName), else the fullname.
+*/}}
+{{- define "mlservice.serviceName" -}}
+{{- default (include "mlservice.fullname" .) .Values.serviceName | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/*
+The container's name (values containerName), else the chart's name.
+*/}}
+{{- define "mlservice.containerName" -}}
+{{- default .Chart.Name .Values.containerName | trunc 63 | trimSuffix "-" }}
 {{- end }}
 
 {{/*

@@ -18,6 +18,7 @@ import type { PredictionListener, RequestErrorListener } from './prediction-even
 import { registerDocs } from './routes/docs.js';
 import feedbackRoutes from './routes/feedback.js';
 import healthRoutes from './routes/health.js';
+import legacyRoutes from './routes/legacy.js';
 import predictRoute from './routes/predict.js';
 import oipRoutes from './routes/v2/index.js';
 import { modelSpec } from './schemas/features.js';
@@ -112,5 +113,6 @@ export function buildApp({ config, runtime, logger, onPrediction, onRequestError
   app.register(healthRoutes);
   app.register(predictRoute, { onPrediction });
   app.register(oipRoutes, { onPrediction });
+  app.register(legacyRoutes, { onPrediction });
   return app;
 }

@@ -34,6 +34,8 @@ export const RUNTIME_SECTIONS = {
     body_limit_bytes: z.number().int().min(1024).default(1_048_576),
     max_batch_size: z.number().int().min(1).max(100_000).default(256),
     request_timeout_ms: z.number().int().min(100).default(10_000),
+    /** The Python template's API for its clients (POST /api/predictions, /api/proba_predictions, GET /ping); on for a migrated legacy config. */
+    legacy_api: z.boolean().default(false),
   }),
   model: section({
     /** Filled in by the generator with the service name when absent. */
