@@ -1,7 +1,7 @@
 import { posix } from 'node:path';
 import Handlebars from 'handlebars';
 import { stringify as toYaml } from 'yaml';
-import { NODE_VERSION } from '../dependencies.js';
+import { IMAGE_UID, NODE_VERSION } from '../dependencies.js';
 import type { ServiceSpec } from '../spec/types.js';
 import { exampleRow } from './json-schema.js';
 
@@ -81,6 +81,8 @@ export function deployContext(spec: ServiceSpec) {
     /** The URL withDockerRegistry logs in to (Docker Hub has its own). */
     registryUrl: dockerHub ? 'https://index.docker.io/v1/' : `https://${image.registry}`,
     workdir: CONTAINER_WORKDIR,
+    /** uid = gid of the image's runtime user (Dockerfile USER, chart securityContext). */
+    uid: IMAGE_UID,
     /** Absolute path of the model bundle inside the image. */
     modelDir: posix.resolve(CONTAINER_WORKDIR, model.dir),
     configPath: posix.join(CONTAINER_WORKDIR, 'config.yaml'),
