@@ -9,7 +9,6 @@ export const SERVICE_DEPENDENCIES = {
   ajv: '8.20.0',
   'csv-parse': '5.5.6',
   fastify: '5.12.8',
-  'onnx-proto': '8.0.1',
   'onnxruntime-node': '1.30.0',
   pino: '10.4.0',
   'prom-client': '15.1.3',
@@ -17,9 +16,12 @@ export const SERVICE_DEPENDENCIES = {
   zod: '4.6.7',
 } as const;
 
+/** Build-time only (the image's build stage has them; its runtime stage does not). */
 export const SERVICE_DEV_DEPENDENCIES = {
   '@types/node': '24.19.4',
   autocannon: '9.0.0',
+  // writes ONNX models in `npm run train` (src/model/onnx-builder.ts); the server never imports it
+  'onnx-proto': '8.0.1',
   typescript: '5.9.3',
   vitest: '4.1.12',
 } as const;
