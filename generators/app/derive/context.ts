@@ -81,6 +81,8 @@ export function deployContext(spec: ServiceSpec) {
     /** The URL withDockerRegistry logs in to (Docker Hub has its own). */
     registryUrl: dockerHub ? 'https://index.docker.io/v1/' : `https://${image.registry}`,
     workdir: CONTAINER_WORKDIR,
+    /** values.yaml image.tag: config image.tag, but `latest` (a floating tag) gives way to the chart's appVersion. */
+    chartImageTag: image.tag === 'latest' ? '' : image.tag,
     /** uid = gid of the image's runtime user (Dockerfile USER, chart securityContext). */
     uid: IMAGE_UID,
     /** Absolute path of the model bundle inside the image. */
