@@ -4,7 +4,7 @@
 // 512 MiB; ready, /predict, /metrics, HEALTHCHECK, SIGTERM exit 0) on the config port and on PORT.
 // No registry is reachable here: scripts/podman-base-images.sh makes the FROM images locally (kept between runs).
 import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -47,6 +47,7 @@ describe.runIf(hasPodman || process.env.CI === 'true')('the iris service image, 
   afterAll(() => {
     spawnSync('podman', ['rmi', '-f', tag, `${tag}-build`], { env });
     spawnSync('podman', ['image', 'prune', '-f'], { env });
+    rmSync(work, { recursive: true, force: true });
   });
 
   it('builds from the locally trained service with npm trusting this machine\'s CA at build time only, in <= 300 MB', () => {
