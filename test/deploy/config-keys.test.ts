@@ -69,7 +69,8 @@ describe('deploy settings of config.yaml', () => {
     expect(build).toContain("IMAGE_TAG = 'tag-x'");
     expect(build).toContain("REGISTRY_URL = 'https://reg-x.example.com'");
     expect(build).toContain("REGISTRY_CREDENTIALS_ID = 'img-cred-x'");
-    expect(build).toContain("CONTAINER_PORT = '8123'");
+    // the smoke test of build-image (jenkins/build-image/smoke-test.sh) runs the container on service.port
+    expect(read('jenkins/build-image/smoke-test.sh')).toContain('CONFIG_PORT=8123');
     expect(deploy).toContain("RELEASE = 'deploy-x'");
     expect(deploy).toContain("NAMESPACE = 'ns-x'");
     expect(deploy).toContain("KUBE_CREDENTIALS_ID = 'kube-cred-x'");

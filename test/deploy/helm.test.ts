@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
+import { IMAGE_UID } from '../../generators/app/dependencies.js';
 import { findManifest, parseManifests, validateManifest, type Manifest } from '../helpers/kubernetes.js';
 import { scaffold } from '../helpers/scaffold.js';
 import { requireHelm, run } from '../helpers/tools.js';
@@ -104,7 +105,7 @@ describe('Helm chart with the iris defaults', () => {
   });
 
   it('renders only the default objects, each valid for its kind', async () => {
-    expect(r.manifests.map((m) => m.kind).sort()).toEqual(['ConfigMap', 'Deployment', 'Pod', 'PodDisruptionBudget', 'Service', 'ServiceAccount']);
+    expect(r.manifests.map((m) => m.kind).sort()).toEqual(['ConfigMap', 'Deployment', 'NetworkPolicy', 'Pod', 'PodDisruptionBudget', 'Service', 'ServiceAccount']);
     for (const m of r.manifests) await validateManifest(m);
   });
 
@@ -113,7 +114,9 @@ describe('Helm chart with the iris defaults', () => {
     expect(chart).toMatchObject({ apiVersion: 'v2', name: 'iris-service', version: r.config.service.version, appVersion: r.config.service.version, description: r.config.service.description });
     const values = parseYaml(readFileSync(join(r.dir, r.chart, 'values.yaml'), 'utf8'));
     expect(values.config).toEqual(r.config);
-    expect(values.image).toMatchObject({ repository: 'registry.example.com/ml/iris-service', tag: 'latest' });
+    // config image.tag `latest` gives way to the chart's appVersion
+    expect(r.config.image.tag).toBe('latest');
+    expect(values.image).toMatchObject({ repository: 'registry.example.com/ml/iris-service', tag: '' });
   });
 
   it('the Deployment carries the image, replicas, port and probes of config.yaml', () => {
@@ -122,14 +125,14 @@ describe('Helm chart with the iris defaults', () => {
     expect(d.spec.replicas).toBe(r.config.kubernetes.replicas);
     expect(d.spec.replicas).toBe(2);
     const c = container(d);
-    expect(c.image).toBe(`${r.config.image.registry}/${r.config.image.repository}:${r.config.image.tag}`);
+    expect(c.image).toBe(`${r.config.image.registry}/${r.config.image.repository}:${r.config.service.version}`);
     expect(c.ports).toEqual([{ name: 'http', containerPort: r.config.service.port, protocol: 'TCP' }]);
     expect(c.startupProbe.httpGet).toEqual({ path: '/health/ready', port: 'http' });
     expect(c.readinessProbe.httpGet).toEqual({ path: '/health/ready', port: 'http' });
     expect(c.livenessProbe.httpGet).toEqual({ path: '/health/live', port: 'http' });
     expect(c.resources).toEqual({
-      requests: { cpu: r.config.kubernetes.resources.cpu_request, memory: r.config.kubernetes.resources.memory_request },
-      limits: { cpu: r.config.kubernetes.resources.cpu_limit, memory: r.config.kubernetes.resources.memory_limit },
+      requests: { cpu: r.config.kubernetes.resources.cpu_request, memory: r.config.kubernetes.resources.memory_request, 'ephemeral-storage': '128Mi' },
+      limits: { cpu: r.config.kubernetes.resources.cpu_limit, memory: r.config.kubernetes.resources.memory_limit, 'ephemeral-storage': '512Mi' },
     });
     expect(envOf(c)).toEqual({
       CONFIG_PATH: '/etc/mlservice/config.yaml',
@@ -146,7 +149,7 @@ describe('Helm chart with the iris defaults', () => {
   it('runs locked down: non-root, read-only root filesystem with a writable /tmp, no capabilities', () => {
     const d = findManifest(r.manifests, 'Deployment');
     const pod = d.spec.template.spec;
-    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000 });
+    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: IMAGE_UID, runAsGroup: IMAGE_UID, fsGroup: IMAGE_UID });
     expect(pod.automountServiceAccountToken).toBe(false);
     const c = container(d);
     expect(c.securityContext).toEqual({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ['ALL'] } });
@@ -202,7 +205,7 @@ describe('Helm chart with every optional part on (ingress, autoscaling, NodePort
   });
 
   it('renders Ingress and HorizontalPodAutoscaler too, each object valid for its kind', async () => {
-    expect(r.manifests.map((m) => m.kind).sort()).toEqual(['ConfigMap', 'Deployment', 'HorizontalPodAutoscaler', 'Ingress', 'Pod', 'PodDisruptionBudget', 'Service', 'ServiceAccount']);
+    expect(r.manifests.map((m) => m.kind).sort()).toEqual(['ConfigMap', 'Deployment', 'HorizontalPodAutoscaler', 'Ingress', 'NetworkPolicy', 'Pod', 'PodDisruptionBudget', 'Service', 'ServiceAccount']);
     for (const m of r.manifests) await validateManifest(m);
     for (const m of r.manifests) expect(m.metadata.name).toMatch(/^iris-api/);
   });
@@ -215,7 +218,7 @@ describe('Helm chart with every optional part on (ingress, autoscaling, NodePort
     expect(c.image).toBe('registry.internal:5000/team/iris:2.3.4');
     expect(c.ports).toEqual([{ name: 'http', containerPort: 9090, protocol: 'TCP' }]);
     expect(c.readinessProbe.httpGet.port).toBe('http');
-    expect(c.resources).toEqual({ requests: { cpu: '250m', memory: '300Mi' }, limits: { cpu: '2', memory: '1Gi' } });
+    expect(c.resources).toEqual({ requests: { cpu: '250m', memory: '300Mi', 'ephemeral-storage': '128Mi' }, limits: { cpu: '2', memory: '1Gi', 'ephemeral-storage': '512Mi' } });
     expect(envOf(c)).toMatchObject({
       PORT: '9090',
       LOG_LEVEL: 'debug',
@@ -339,5 +342,98 @@ describe('Helm chart: Prometheus scraping of GET /metrics', () => {
     const d = findManifest(ms, 'Deployment');
     expect(Object.keys(d.spec.template.metadata.annotations).filter((k) => k.startsWith('prometheus.io/'))).toEqual([]);
     expect(envOf(container(d)).MLS_METRICS_ENABLED).toBe('false');
+  });
+});
+
+/** Objects that select pods by label (Service, PDB, NetworkPolicy), with their selector. */
+function selectors(ms: Manifest[]): [string, Record<string, string>][] {
+  return ms.flatMap((m): [string, Record<string, string>][] => {
+    if (m.kind === 'Service') return [[m.kind, m.spec.selector]];
+    if (m.kind === 'PodDisruptionBudget') return [[m.kind, m.spec.selector.matchLabels]];
+    if (m.kind === 'NetworkPolicy') return [[m.kind, m.spec.podSelector.matchLabels]];
+    return [];
+  });
+}
+const selects = (selector: Record<string, string>, labels: Record<string, string> = {}) => Object.entries(selector).every(([k, v]) => labels[k] === v);
+
+describe('Helm chart: the rules kube-score, Polaris and checkov apply', () => {
+  let defaults: Rendered;
+  let allOn: Rendered;
+  beforeAll(async () => {
+    defaults = await render({});
+    allOn = await render({ config: ALL_ON_CONFIG });
+  });
+
+  it('the image tag is never `latest` by default: the chart\'s appVersion, or the tag config.yaml names', () => {
+    expect(container(findManifest(defaults.manifests, 'Deployment')).image).toBe('registry.example.com/ml/iris-service:0.1.0');
+    expect(container(findManifest(allOn.manifests, 'Deployment')).image).toBe('registry.internal:5000/team/iris:2.3.4');
+    // the deploy pipeline sets the tag it built
+    const t = helm(['template', 'x', defaults.chart, '--set', 'image.tag=0.1.0-42-1a2b3c4d'], defaults.dir);
+    expect(t.status, t.output).toBe(0);
+    expect(container(findManifest(parseManifests(t.stdout), 'Deployment')).image).toBe('registry.example.com/ml/iris-service:0.1.0-42-1a2b3c4d');
+  });
+
+  it('pods and the test pod run as uid/gid >= 10000, the USER of the Dockerfile', () => {
+    const user = readFileSync(join(defaults.dir, 'Dockerfile'), 'utf8').match(/^USER (\d+):(\d+)$/m);
+    expect(user?.slice(1).map(Number)).toEqual([IMAGE_UID, IMAGE_UID]);
+    expect(IMAGE_UID).toBeGreaterThanOrEqual(10000);
+    for (const pod of [findManifest(defaults.manifests, 'Deployment').spec.template.spec, findManifest(defaults.manifests, 'Pod').spec])
+      expect(pod.securityContext).toMatchObject({ runAsUser: IMAGE_UID, runAsGroup: IMAGE_UID, runAsNonRoot: true });
+  });
+
+  it('a NetworkPolicy lets traffic in to the http port of the service\'s pods only', async () => {
+    const policy = findManifest(defaults.manifests, 'NetworkPolicy');
+    await validateManifest(policy);
+    expect(policy.spec.podSelector.matchLabels).toEqual(findManifest(defaults.manifests, 'Deployment').spec.selector.matchLabels);
+    expect(policy.spec.policyTypes).toEqual(['Ingress']);
+    expect(policy.spec.ingress).toEqual([{ ports: [{ port: 'http', protocol: 'TCP' }] }]);
+    const from = [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } }];
+    const t = helm(['template', 'x', defaults.chart, '--set-json', `networkPolicy.from=${JSON.stringify(from)}`], defaults.dir);
+    expect(t.status, t.output).toBe(0);
+    expect(findManifest(parseManifests(t.stdout), 'NetworkPolicy').spec.ingress).toEqual([{ ports: [{ port: 'http', protocol: 'TCP' }], from }]);
+    const off = helm(['template', 'x', defaults.chart, '--set', 'networkPolicy.enabled=false'], defaults.dir);
+    expect(parseManifests(off.stdout).map((m) => m.kind)).not.toContain('NetworkPolicy');
+  });
+
+  it('the helm test pod is selected by no Service, PDB or NetworkPolicy, and has requests and limits', () => {
+    for (const r of [defaults, allOn]) {
+      const pod = findManifest(r.manifests, 'Pod');
+      const deployment = findManifest(r.manifests, 'Deployment');
+      const found = selectors(r.manifests);
+      expect(found.map(([kind]) => kind).sort()).toEqual(['NetworkPolicy', 'PodDisruptionBudget', 'Service']);
+      for (const [kind, selector] of found) {
+        expect(selects(selector, deployment.spec.template.metadata.labels), `${kind} selects the service's pods`).toBe(true);
+        expect(selects(selector, pod.metadata.labels), `${kind} selects the test pod`).toBe(false);
+      }
+      const { resources } = pod.spec.containers[0];
+      for (const part of ['requests', 'limits']) expect(Object.keys(resources[part]).sort()).toEqual(['cpu', 'ephemeral-storage', 'memory']);
+    }
+  });
+
+  it('every container requests and limits ephemeral storage', () => {
+    for (const r of [defaults, allOn])
+      for (const m of r.manifests.filter((x) => x.kind === 'Deployment' || x.kind === 'Pod')) {
+        const containers = m.kind === 'Pod' ? m.spec.containers : m.spec.template.spec.containers;
+        for (const c of containers) {
+          expect(c.resources.requests['ephemeral-storage'], `${m.kind} ${c.name}`).toMatch(/^\d+Mi$/);
+          expect(c.resources.limits['ephemeral-storage'], `${m.kind} ${c.name}`).toMatch(/^\d+Mi$/);
+        }
+      }
+  });
+
+  it('the HPA keeps at least 2 pods by default', async () => {
+    const r = await render({ config: 'kubernetes:\n  autoscaling:\n    enabled: true\n' });
+    expect(findManifest(r.manifests, 'HorizontalPodAutoscaler').spec.minReplicas).toBeGreaterThanOrEqual(2);
+    expect(findManifest(allOn.manifests, 'HorizontalPodAutoscaler').spec.minReplicas).toBe(2);
+  });
+
+  it('more than one pod: spread over nodes and zones; one pod: no spread constraints', async () => {
+    const spread = (r: Rendered) => findManifest(r.manifests, 'Deployment').spec.template.spec.topologySpreadConstraints;
+    for (const r of [defaults, allOn]) {
+      const selector = findManifest(r.manifests, 'Deployment').spec.selector.matchLabels;
+      expect(spread(r)).toEqual(['kubernetes.io/hostname', 'topology.kubernetes.io/zone'].map((topologyKey) => ({ maxSkew: 1, topologyKey, whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: selector } })));
+    }
+    const single = await render({ config: 'kubernetes:\n  replicas: 1\n' });
+    expect(spread(single)).toBeUndefined();
   });
 });

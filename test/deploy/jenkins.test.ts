@@ -123,14 +123,15 @@ describe('Jenkins pipelines', () => {
       IMAGE_TAG: '1.2.0',
       REGISTRY_URL: 'https://registry.internal:5000',
       REGISTRY_CREDENTIALS_ID: 'registry-push',
-      CONTAINER_PORT: '9000',
-      SMOKE_REQUEST: 'jenkins/build-image/smoke-request.json',
     });
     expect(f).toContain('env.BUILD_TAG_FULL = "${env.IMAGE_TAG}-${env.BUILD_NUMBER}-${commit}"');
     expect(f).toContain('docker build --pull');
-    expect(f).toMatch(/curl -fsS "http:\/\/\$address\/health\/ready"/);
-    expect(f).toContain('--data-binary "@$SMOKE_REQUEST" "http://$address/predict"');
-    expect(f).toContain('if [ "$status" != 200 ]; then');
+    // the smoke test is the generated script that test/deploy/image.test.ts runs against the built image
+    expect(f).toContain(`sh 'IMAGE_REF="$IMAGE_REF" CONTAINER_CLI="\${CONTAINER_CLI:-docker}" bash jenkins/build-image/smoke-test.sh'`);
+    const smoke = readFileSync(join(dir, 'jenkins/build-image/smoke-test.sh'), 'utf8');
+    expect(smoke).toContain('CONFIG_PORT=9000');
+    expect(smoke).toContain('--user 10001:10001 --read-only --tmpfs /tmp --cap-drop ALL --memory 512m');
+    expect(smoke).toContain('--data-binary "@$HERE/smoke-request.json" "http://$address/predict"');
     expect(f).toContain('withDockerRegistry([credentialsId: env.REGISTRY_CREDENTIALS_ID, url: env.REGISTRY_URL])');
     // the smoke request is the generated example, valid JSON
     const body = JSON.parse(readFileSync(join(dir, 'jenkins/build-image/smoke-request.json'), 'utf8'));

@@ -6,10 +6,13 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NODE_VERSION } from '../../generators/app/dependencies.js';
 import { scaffold } from '../helpers/scaffold.js';
+import { serviceNodeEnv } from '../helpers/service-node.js';
 
 const fixture = (name: string, file: string) => fileURLToPath(new URL(`../fixtures/${name}/${file}`, import.meta.url));
-const ENV = { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip', NO_COLOR: '1' };
+// the service's npm commands and its server run on the service's Node (24), first on PATH
+const ENV = { ...serviceNodeEnv(), ONNXRUNTIME_NODE_INSTALL: 'skip', NO_COLOR: '1' };
 
 
 function npm(dir: string, ...args: string[]): string {
@@ -43,13 +46,21 @@ describe('iris service, installed and run for real', () => {
   let server: ChildProcess | undefined;
   let base: string;
   let serverLog = '';
+  let installLog = '';
 
   beforeAll(async () => {
     dir = await scaffold();
-    npm(dir, 'install', '--no-audit', '--no-fund', '--prefer-offline');
+    installLog = npm(dir, 'install', '--no-audit', '--no-fund', '--prefer-offline');
   }, 15 * 60_000);
 
   afterAll(() => server?.kill('SIGKILL'));
+
+  it('installs on the service\'s Node without engine warnings', () => {
+    const version = spawnSync('node', ['--version'], { env: ENV, encoding: 'utf8' }).stdout.trim();
+    if (process.env.CI === 'true') expect(version).toBe(`v${NODE_VERSION}`);
+    expect(installLog).toMatch(/added \d+ packages/);
+    expect(installLog).not.toContain('EBADENGINE');
+  });
 
   it('typechecks and passes its own tests', () => {
     npm(dir, 'run', 'typecheck');

@@ -1,7 +1,7 @@
 import { posix } from 'node:path';
 import Handlebars from 'handlebars';
 import { stringify as toYaml } from 'yaml';
-import { NODE_VERSION } from '../dependencies.js';
+import { IMAGE_UID, NODE_VERSION } from '../dependencies.js';
 import type { ServiceSpec } from '../spec/types.js';
 import { exampleRow } from './json-schema.js';
 
@@ -92,6 +92,10 @@ export function deployContext(spec: ServiceSpec) {
     /** The body the build-image smoke test POSTs to /predict (config image.smoke_request, else the example row). */
     smokeRequest: spec.smokeRequest ?? JSON.stringify(exampleRow(spec)),
     workdir: CONTAINER_WORKDIR,
+    /** values.yaml image.tag: config image.tag, but `latest` (a floating tag) gives way to the chart's appVersion. */
+    chartImageTag: image.tag === 'latest' ? '' : image.tag,
+    /** uid = gid of the image's runtime user (Dockerfile USER, chart securityContext). */
+    uid: IMAGE_UID,
     /** Absolute path of the model bundle inside the image. */
     modelDir: posix.resolve(CONTAINER_WORKDIR, model.dir),
     configPath: posix.join(CONTAINER_WORKDIR, 'config.yaml'),

@@ -1,4 +1,4 @@
-import { SERVICE_DEPENDENCIES, SERVICE_DEV_DEPENDENCIES } from '../dependencies.js';
+import { SERVICE_DEPENDENCIES, SERVICE_DEV_DEPENDENCIES, SERVICE_ENGINES } from '../dependencies.js';
 import type { ServiceSpec } from '../spec/types.js';
 
 /** The generated service's package.json (generated in code: a JSON file cannot carry a header). */
@@ -9,7 +9,7 @@ export function packageJson(spec: ServiceSpec): Record<string, unknown> {
     description: spec.config.service.description,
     private: true,
     type: 'module',
-    engines: { node: '>=20.17' },
+    engines: { ...SERVICE_ENGINES },
     scripts: {
       build: 'tsc -p tsconfig.json',
       typecheck: 'tsc -p tsconfig.json --noEmit',

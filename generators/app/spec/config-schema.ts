@@ -55,7 +55,7 @@ export const ConfigFile = z.strictObject({
     }),
     autoscaling: section({
       enabled: z.boolean().default(false),
-      min_replicas: z.number().int().min(1).default(1),
+      min_replicas: z.number().int().min(1).default(2),
       max_replicas: z.number().int().min(1).default(5),
       target_cpu_percent: z.number().int().min(1).max(100).default(80),
     }),

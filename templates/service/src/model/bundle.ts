@@ -2,7 +2,7 @@
 // Reads, checks and writes a model bundle: model.onnx, preprocessor.json, metadata.json.
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { modelSpec } from '../schemas/features.js';
 import type { ModelSpec } from '../schemas/model-spec.js';
@@ -127,23 +127,30 @@ export function readReference(path: string, spec: ModelSpec, modelUuid: string):
 }
 
 /**
- * Writes the bundle to `dir`, replacing any previous one. The files go to a sibling folder first
- * and are swapped in by rename, so a crash never leaves half a bundle behind.
+ * Writes the bundle to `dir`, replacing any previous one. Each file is written next to its final name
+ * and renamed over it; metadata.json is removed first and put back last, so a crash leaves either the old
+ * bundle or one without metadata.json (refused with the fix), never a mix that loads. Only files are
+ * renamed: renaming a directory of a lower image layer fails with EXDEV on overlay filesystems.
  */
 export function writeBundle(dir: string, bundle: ModelBundle): void {
   const target = resolve(dir);
-  const staging = join(dirname(target), `.${basename(target)}.${randomUUID()}.tmp`);
-  const old = `${staging}.old`;
-  mkdirSync(staging, { recursive: true });
+  mkdirSync(target, { recursive: true });
+  const id = randomUUID();
+  const files: [string, string | Uint8Array | null][] = [
+    [BUNDLE_FILES.model, bundle.onnx],
+    [BUNDLE_FILES.preprocessor, `${JSON.stringify(bundle.preprocessor, null, 2)}\n`],
+    [REFERENCE_FILE, bundle.reference ? `${JSON.stringify(bundle.reference)}\n` : null],
+    [BUNDLE_FILES.metadata, `${JSON.stringify(bundle.metadata, null, 2)}\n`],
+  ];
+  const staged = (name: string) => join(target, `.${name}.${id}.tmp`);
   try {
-    writeFileSync(join(staging, BUNDLE_FILES.model), bundle.onnx);
-    writeFileSync(join(staging, BUNDLE_FILES.preprocessor), `${JSON.stringify(bundle.preprocessor, null, 2)}\n`);
-    writeFileSync(join(staging, BUNDLE_FILES.metadata), `${JSON.stringify(bundle.metadata, null, 2)}\n`);
-    if (bundle.reference) writeFileSync(join(staging, REFERENCE_FILE), `${JSON.stringify(bundle.reference)}\n`);
-    if (existsSync(target)) renameSync(target, old);
-    renameSync(staging, target);
+    for (const [name, content] of files) if (content !== null) writeFileSync(staged(name), content);
+    rmSync(join(target, BUNDLE_FILES.metadata), { force: true });
+    for (const [name, content] of files) {
+      if (content === null) rmSync(join(target, name), { force: true });
+      else renameSync(staged(name), join(target, name));
+    }
   } finally {
-    rmSync(staging, { recursive: true, force: true });
-    rmSync(old, { recursive: true, force: true });
+    for (const [name] of files) rmSync(staged(name), { force: true });
   }
 }
