@@ -8,7 +8,14 @@ import { DATATYPES, datatypeOf } from './tensors.js';
 
 const shape = { type: 'array', items: { type: 'integer' }, description: 'Dimensions; -1 in metadata: any size' } as const;
 const datatype = { type: 'string', enum: [...DATATYPES] } as const;
-const parameters = { type: 'object', additionalProperties: true, description: 'Optional parameters (ignored by this server)' } as const;
+const parameters = {
+  type: 'object',
+  additionalProperties: { anyOf: [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }] },
+  description: 'Optional parameters: string, number or boolean values (checked, then ignored by this server)',
+} as const;
+
+/** The platform name of ONNX Runtime in the protocol's model metadata (`<framework>_<format>`). */
+export const PLATFORM = 'onnx_onnxv1';
 
 /** `{ "error": "..." }`: the OIP error object. */
 export const oipError = {
@@ -39,7 +46,7 @@ export const modelMetadata = {
   properties: {
     name: { type: 'string', description: 'config model.name' },
     versions: { type: 'array', items: { type: 'string' }, description: 'The UUID of the loaded model bundle (metadata.json model_uuid)' },
-    platform: { type: 'string', enum: ['onnxruntime'] },
+    platform: { type: 'string', enum: [PLATFORM] },
     inputs: { type: 'array', items: metadataTensor, description: 'One input per feature, in features.yaml order' },
     outputs: { type: 'array', items: metadataTensor, description: 'label and probabilities [N, classes] (classification) or value (regression)' },
   },
@@ -81,7 +88,7 @@ export function inferRequest(maxBatchSize: number) {
       },
       outputs: {
         type: 'array',
-        description: 'Outputs to answer with (default: all)',
+        description: 'Outputs to answer with (absent or empty: all)',
         items: { type: 'object', properties: { name: { type: 'string' }, parameters }, required: ['name'] },
       },
     },
