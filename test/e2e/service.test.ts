@@ -6,6 +6,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkOpenApiDocument, docsOf } from '../helpers/openapi.js';
 import { scaffold } from '../helpers/scaffold.js';
 
 const fixture = (name: string, file: string) => fileURLToPath(new URL(`../fixtures/${name}/${file}`, import.meta.url));
@@ -112,6 +113,7 @@ describe('iris service, installed and run for real', () => {
     const docs = await (await fetch(`${base}/docs/json`)).json();
     expect(JSON.stringify(docs)).toContain('petal_width');
     expect(docs.paths['/predict'].post).toBeDefined();
+    await checkOpenApiDocument(docs, { classes: metadata.classes });
 
     // --- metrics (issue 5): GET /metrics after the requests above, and `promtool check metrics` on it. ---
     const scrape = await fetch(`${base}/metrics`);
@@ -148,6 +150,7 @@ describe('iris service, installed and run for real', () => {
       npm(other, 'run', 'typecheck');
       npm(other, 'run', 'train');
       expect(npm(other, 'test')).toMatch(/Tests\s+\d+ passed/);
+      await checkOpenApiDocument(docsOf(other), { classes: JSON.parse(readFileSync(join(other, 'model_bin/metadata.json'), 'utf8')).classes });
     }, 10 * 60_000);
   });
 

@@ -157,8 +157,9 @@ describe('OIP v2: health and metadata', () => {
     for (const path of ['/v2/health/live', '/v2/health/ready', '/v2', '/v2/models/{name}', '/v2/models/{name}/ready', '/v2/models/{name}/versions/{version}']) expect(doc.paths[path]?.get?.tags, path).toEqual(['oip-v2']);
     const post = doc.paths['/v2/models/{name}/infer'].post;
     expect(post.tags).toEqual(['oip-v2']);
-    expect(post.requestBody.content['application/json'].schema.properties.inputs).toBeDefined();
-    expect(post.responses['200'].content['application/json'].schema.properties.outputs).toBeDefined();
+    const named = (media: { schema: { $ref: string } }) => doc.components.schemas[media.schema.$ref.replace('#/components/schemas/', '')];
+    expect(named(post.requestBody.content['application/json']).properties.inputs).toBeDefined();
+    expect(named(post.responses['200'].content['application/json']).properties.outputs).toBeDefined();
     expect(doc.tags.map((t: { name: string }) => t.name)).toContain('oip-v2');
   });
 });
