@@ -127,6 +127,8 @@ describe('iris service, installed and run for real', () => {
     expect(sample('mlservice_predictions_total{label="setosa"}')).toBe(2);
     expect(sample('mlservice_predictions_total{label="virginica"}')).toBe(1);
     expect(sample(`mlservice_model_info{model_name="${metadata.model_name}",model_uuid="${metadata.model_uuid}",created_at="${metadata.created_at}"}`)).toBe(1);
+    expect(sample('mlservice_model_load_duration_seconds')).toBeGreaterThan(0);
+    expect(sample(`mlservice_model_requests_success_total{model_name="${metadata.model_name}",model_version="${metadata.model_uuid}"}`)).toBe(2);
     const promtool = spawnSync('sh', ['-c', 'command -v promtool || { test -x /usr/bin/promtool && echo /usr/bin/promtool; }'], { encoding: 'utf8' }).stdout.trim();
     if (!promtool && process.env.CI !== 'true') console.warn('promtool not found (scripts/install-tools.sh installs it): /metrics not checked by promtool');
     else {
