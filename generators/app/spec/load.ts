@@ -7,7 +7,7 @@ import { SpecError } from './errors.js';
 import { FeaturesFile, LegacyFeaturesFile, type FeatureInput } from './features-schema.js';
 import { isLegacyConfig, migrateLegacyConfig, migrateLegacyFeatures } from './legacy.js';
 import type { Feature, ResolvedConfig, ServiceSpec } from './types.js';
-import { zodProblems } from './zod-problems.js';
+import { withoutDerivedRepeats, zodProblems } from './zod-problems.js';
 
 export interface SpecSources {
   features: { file: string; text: string };
@@ -66,7 +66,7 @@ export function loadSpec(src: SpecSources): { spec: ServiceSpec; warnings: strin
   }
   const config = ConfigFile.safeParse(withNames(nativeConfig, src), { reportInput: true });
   if (!config.success) {
-    problems.push(...zodProblems(src.config.file, config.error, renamePath));
+    problems.push(...withoutDerivedRepeats(zodProblems(src.config.file, config.error, renamePath), nativeConfig));
     if (configFormat === 'legacy')
       for (const p of problems) if (p.message.startsWith('unknown key')) p.message += ` Legacy keys understood: ${Object.keys(LEGACY_CONFIG_KEYS).join(', ')}.`;
   }
@@ -78,14 +78,14 @@ export function loadSpec(src: SpecSources): { spec: ServiceSpec; warnings: strin
     if (legacy.success) {
       const parsed = FeaturesFile.safeParse(migrateLegacyFeatures(legacy.data.input_features, legacyIdField), { reportInput: true });
       if (parsed.success) featuresFile = parsed.data;
-      else problems.push(...zodProblems(src.features.file, parsed.error, (p) => p.replace(/^features\[(\d+)\]\.name/, 'input_features[$1]')));
-    } else problems.push(...zodProblems(src.features.file, legacy.error));
+      else problems.push(...zodProblems(src.features.file, parsed.error, (p) => p.replace(/^features\[(\d+)\]\.name/, 'input_features[$1]'), 'features.yaml'));
+    } else problems.push(...zodProblems(src.features.file, legacy.error, undefined, 'features.yaml'));
   } else {
     const parsed = FeaturesFile.safeParse(rawFeatures, { reportInput: true });
     if (parsed.success) {
       featuresFile = parsed.data;
       if (legacyIdField && !featuresFile.id_field) featuresFile.id_field = legacyIdField;
-    } else problems.push(...zodProblems(src.features.file, parsed.error));
+    } else problems.push(...zodProblems(src.features.file, parsed.error, undefined, 'features.yaml'));
   }
   if (problems.length || !featuresFile || !config.success) throw new SpecError(problems);
 

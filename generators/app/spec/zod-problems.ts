@@ -4,7 +4,11 @@ import { keyPath, type SpecProblem } from './errors.js';
 const shown = (v: unknown): string => (v === undefined ? 'nothing' : JSON.stringify(v));
 
 /** Turns zod issues into problems that say what was received and what is allowed. */
-export function zodProblems(file: string, error: z.ZodError, renamePath: (p: string) => string = (p) => p): SpecProblem[] {
+/**
+ * `reference`: the README section of the file's format (`features.yaml` or `config.yaml`), whatever
+ * the user's file is called.
+ */
+export function zodProblems(file: string, error: z.ZodError, renamePath: (p: string) => string = (p) => p, reference: 'features.yaml' | 'config.yaml' = 'config.yaml'): SpecProblem[] {
   return error.issues.flatMap((issue): SpecProblem[] => {
     const path = renamePath(keyPath(issue.path));
     const got = 'input' in issue ? `got ${shown(issue.input)}` : '';
@@ -13,7 +17,7 @@ export function zodProblems(file: string, error: z.ZodError, renamePath: (p: str
         return issue.keys.map((key) => ({
           file,
           path: renamePath(keyPath([...issue.path, key])),
-          message: `unknown key. Fix: remove it or use one of the keys this section allows (see the README's "${file}" reference).`,
+          message: `unknown key. Fix: remove it or use one of the keys this section allows (see the README's "${reference}" reference).`,
         }));
       case 'invalid_type':
         return [{ file, path, message: issue.input === undefined ? `is required (expected ${issue.expected}). Fix: add it.` : `expected ${issue.expected}, ${got}.` }];
@@ -29,5 +33,27 @@ export function zodProblems(file: string, error: z.ZodError, renamePath: (p: str
       default:
         return [{ file, path, message: got ? `${issue.message}; ${got}.` : issue.message }];
     }
+  });
+}
+
+/**
+ * Drops a problem that repeats an earlier one (the same message) at a key the user did not write:
+ * a value copied from another key (model.name and kubernetes.deployment_name default to
+ * service.name) is reported once, where the user wrote it.
+ */
+export function withoutDerivedRepeats(problems: SpecProblem[], raw: unknown): SpecProblem[] {
+  const given = (path: string): boolean => {
+    let node: unknown = raw;
+    for (const key of path.split('.')) {
+      if (typeof node !== 'object' || node === null || !Object.hasOwn(node, key)) return false;
+      node = (node as Record<string, unknown>)[key];
+    }
+    return true;
+  };
+  const seen = new Set<string>();
+  return problems.filter((p) => {
+    const repeat = seen.has(p.message);
+    seen.add(p.message);
+    return !repeat || given(p.path);
   });
 }
