@@ -44,11 +44,23 @@ describe('iris service, installed and run for real', () => {
   let server: ChildProcess | undefined;
   let base: string;
   let serverLog = '';
+  let installLog = '';
 
   beforeAll(async () => {
     dir = await scaffold();
-    npm(dir, 'install', '--no-audit', '--no-fund', '--prefer-offline');
+    // Without ONNXRUNTIME_NODE_INSTALL: the service's .npmrc alone keeps onnxruntime-node's download from running.
+    const env: NodeJS.ProcessEnv = { ...ENV };
+    delete env.ONNXRUNTIME_NODE_INSTALL;
+    const install = spawnSync('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline'], { cwd: dir, env, encoding: 'utf8', timeout: 15 * 60_000 });
+    installLog = `${install.stdout}\n${install.stderr}`;
+    if (install.status !== 0) throw new Error(`npm install failed in ${dir}:\n${installLog.slice(-6000)}`);
   }, 15 * 60_000);
+
+  it('installs with no npm config warning and without running install scripts (no CUDA download)', () => {
+    expect(installLog).not.toContain('Unknown project config');
+    expect(installLog).not.toMatch(/install-scripts|onnxruntime-node@.*postinstall|Downloading/i);
+    expect(npm(dir, 'config', 'get', 'ignore-scripts').trim()).toMatch(/^true$/m);
+  });
 
   afterAll(() => server?.kill('SIGKILL'));
 
