@@ -3,13 +3,10 @@
 // open_inference_rest.yaml (kserve/open-inference-protocol; test/fixtures/oip/SOURCE.md), with ajv.
 import { readFileSync } from 'node:fs';
 import { Ajv } from 'ajv';
-import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import type { Config } from '../src/config.js';
-import type { OnnxModelRuntime } from '../src/model/onnx-runtime.js';
 import { exampleInferRequest } from '../src/routes/v2/schemas.js';
-import { startApp, trainedConfig } from './api-helpers.js';
+import { trainedAppOfFile } from './api-helpers.js';
 
 const SPEC = parse(readFileSync(new URL('./fixtures/oip/open_inference_rest.yaml', import.meta.url), 'utf8'));
 // strict: false, as the document holds OpenAPI keys (x-examples, paths) beside the schemas.
@@ -24,24 +21,11 @@ function expectValid(name: string, value: unknown, what: string): void {
   expect(valid, `${what} against ${name}: ${ajv.errorsText(validate.errors)}\n${JSON.stringify(value)}`).toBe(true);
 }
 
-let config: Config;
-let cleanup: () => void;
-let app: FastifyInstance;
-let runtime: OnnxModelRuntime;
+const served = trainedAppOfFile();
 
-beforeAll(async () => {
-  ({ config, cleanup } = await trainedConfig());
-  ({ app, runtime } = await startApp(config));
-});
-afterAll(async () => {
-  await app?.close();
-  await runtime?.close();
-  cleanup?.();
-});
-
-const model = () => `/v2/models/${encodeURIComponent(config.model.name)}`;
+const model = () => `/v2/models/${encodeURIComponent(served.config.model.name)}`;
 const json = async (method: 'GET' | 'POST', url: string, body?: unknown) => {
-  const res = await app.inject({ method, url, ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, payload: JSON.stringify(body) }) });
+  const res = await served.app.inject({ method, url, ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, payload: JSON.stringify(body) }) });
   return { status: res.statusCode, body: res.json() as unknown };
 };
 
@@ -60,7 +44,7 @@ describe('OIP v2 answers against open_inference_rest.yaml', () => {
   });
 
   it('model metadata (plain and versions form) is a metadata_model_response; an unknown model a metadata_model_error_response', async () => {
-    for (const url of [model(), `${model()}/versions/${runtime.metadata.model_uuid}`]) {
+    for (const url of [model(), `${model()}/versions/${served.runtime.metadata.model_uuid}`]) {
       const { status, body } = await json('GET', url);
       expect(status, url).toBe(200);
       expectValid('metadata_model_response', body, url);
@@ -73,7 +57,7 @@ describe('OIP v2 answers against open_inference_rest.yaml', () => {
   it('the documented example request is an inference_request, and its answer an inference_response', async () => {
     const request = exampleInferRequest();
     expectValid('inference_request', request, 'example request');
-    for (const url of [`${model()}/infer`, `${model()}/versions/${runtime.metadata.model_uuid}/infer`]) {
+    for (const url of [`${model()}/infer`, `${model()}/versions/${served.runtime.metadata.model_uuid}/infer`]) {
       const { status, body } = await json('POST', url, request);
       expect(status, url).toBe(200);
       expectValid('inference_response', body, url);
