@@ -60,7 +60,7 @@ describe('iris example (default, no options)', () => {
     expect(config.logging.fluentd.tag_prefix).toBe('iris-service');
     expect(read('features.yaml')).toBe(readFileSync(join(EXAMPLE, 'features.yaml'), 'utf8'));
     expect(read('data/train.csv')).toBe(readFileSync(join(EXAMPLE, 'iris.csv'), 'utf8'));
-    expect(read('.npmrc')).toContain('onnxruntime-node-install=skip');
+    expect(read('.npmrc')).toContain('ignore-scripts=true');
   });
 
   it('honours --name', async () => {

@@ -34,6 +34,9 @@ export default class MlserviceGenerator extends Generator<Record<string, never>,
   constructor(args: string[], options: Generator['options']) {
     super(args, options);
     for (const [name, spec] of Object.entries(OPTIONS)) this.option(name, spec);
+    // The service's lock file and scripts are npm's: say so, rather than have yeoman guess (and log that it could not).
+    const envOptions = (this.env as unknown as { options: { nodePackageManager?: string } }).options;
+    envOptions.nodePackageManager ??= 'npm';
   }
 
   /** Non-interactive when asked to be, or when nobody can answer (CI, closed stdin). */
@@ -106,12 +109,14 @@ export default class MlserviceGenerator extends Generator<Record<string, never>,
 
   /**
    * Writes one file of the service. Generated files are regenerated without asking (their header
-   * says so); a user file is written only when absent (checked by the caller).
+   * says so); a user file is written only when absent (checked by the caller). A new file is
+   * left to yeoman, which reports it as `create`.
    */
   private _writeFile(destination: string, contents: string | Buffer): void {
     const path = this.destinationPath(destination);
+    const existed = existsSync(path);
     this.fs.write(path, contents);
-    if (ownerOf(destination) === 'generated') {
+    if (existed && ownerOf(destination) === 'generated') {
       const file = this.fs.store.get(path) as { conflicter?: string };
       file.conflicter = 'force';
     }

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NODE_VERSION } from '../../generators/app/dependencies.js';
+import { checkOpenApiDocument, docsOf } from '../helpers/openapi.js';
 import { scaffold } from '../helpers/scaffold.js';
 import { serviceNodeEnv } from '../helpers/service-node.js';
 
@@ -50,8 +51,19 @@ describe('iris service, installed and run for real', () => {
 
   beforeAll(async () => {
     dir = await scaffold();
-    installLog = npm(dir, 'install', '--no-audit', '--no-fund', '--prefer-offline');
+    // Without ONNXRUNTIME_NODE_INSTALL: the service's .npmrc alone keeps onnxruntime-node's download from running.
+    const env: NodeJS.ProcessEnv = { ...ENV };
+    delete env.ONNXRUNTIME_NODE_INSTALL;
+    const install = spawnSync('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline'], { cwd: dir, env, encoding: 'utf8', timeout: 15 * 60_000 });
+    installLog = `${install.stdout}\n${install.stderr}`;
+    if (install.status !== 0) throw new Error(`npm install failed in ${dir}:\n${installLog.slice(-6000)}`);
   }, 15 * 60_000);
+
+  it('installs with no npm config warning and without running install scripts (no CUDA download)', () => {
+    expect(installLog).not.toContain('Unknown project config');
+    expect(installLog).not.toMatch(/install-scripts|onnxruntime-node@.*postinstall|Downloading/i);
+    expect(npm(dir, 'config', 'get', 'ignore-scripts').trim()).toMatch(/^true$/m);
+  });
 
   afterAll(() => server?.kill('SIGKILL'));
 
@@ -123,6 +135,7 @@ describe('iris service, installed and run for real', () => {
     const docs = await (await fetch(`${base}/docs/json`)).json();
     expect(JSON.stringify(docs)).toContain('petal_width');
     expect(docs.paths['/predict'].post).toBeDefined();
+    await checkOpenApiDocument(docs, { classes: metadata.classes });
 
     // --- metrics (issue 5): GET /metrics after the requests above, and `promtool check metrics` on it. ---
     const scrape = await fetch(`${base}/metrics`);
@@ -136,6 +149,8 @@ describe('iris service, installed and run for real', () => {
     expect(sample('mlservice_predictions_total{label="setosa"}')).toBe(2);
     expect(sample('mlservice_predictions_total{label="virginica"}')).toBe(1);
     expect(sample(`mlservice_model_info{model_name="${metadata.model_name}",model_uuid="${metadata.model_uuid}",created_at="${metadata.created_at}"}`)).toBe(1);
+    expect(sample('mlservice_model_load_duration_seconds')).toBeGreaterThan(0);
+    expect(sample(`mlservice_model_requests_success_total{model_name="${metadata.model_name}",model_version="${metadata.model_uuid}"}`)).toBe(2);
     const promtool = spawnSync('sh', ['-c', 'command -v promtool || { test -x /usr/bin/promtool && echo /usr/bin/promtool; }'], { encoding: 'utf8' }).stdout.trim();
     if (!promtool && process.env.CI !== 'true') console.warn('promtool not found (scripts/install-tools.sh installs it): /metrics not checked by promtool');
     else {
@@ -159,6 +174,7 @@ describe('iris service, installed and run for real', () => {
       npm(other, 'run', 'typecheck');
       npm(other, 'run', 'train');
       expect(npm(other, 'test')).toMatch(/Tests\s+\d+ passed/);
+      await checkOpenApiDocument(docsOf(other), { classes: JSON.parse(readFileSync(join(other, 'model_bin/metadata.json'), 'utf8')).classes });
     }, 10 * 60_000);
   });
 

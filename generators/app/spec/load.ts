@@ -9,7 +9,7 @@ import { FeaturesFile, LegacyFeaturesFile, type FeatureInput } from './features-
 import { checkImageReference } from './image-reference.js';
 import { isLegacyConfig, isTemplateExample, LEGACY_KEYS, migrateLegacyConfig, migrateLegacyFeatures } from './legacy.js';
 import type { Feature, ResolvedConfig, ServiceSpec } from './types.js';
-import { zodProblems } from './zod-problems.js';
+import { withoutDerivedRepeats, zodProblems } from './zod-problems.js';
 
 /** The build-image pipeline's smoke-test body inside a generated service. */
 export const SMOKE_REQUEST_FILE = 'jenkins/build-image/smoke-request.json';
@@ -98,9 +98,9 @@ export function loadSpec(src: SpecSources): { spec: ServiceSpec; warnings: strin
   const config = ConfigFile.safeParse(withNames(nativeConfig, src), { reportInput: true });
   if (!config.success) {
     if (configFormat === 'legacy') {
-      problems.push(...zodProblems(src.config.file, config.error, renamePath));
+      problems.push(...withoutDerivedRepeats(zodProblems(src.config.file, config.error, renamePath), nativeConfig));
       for (const p of problems) if (p.message.startsWith('unknown key')) p.message += ` Legacy keys understood: ${LEGACY_KEYS.join(', ')}.`;
-    } else problems.push(...zodProblems(src.config.file, config.error, renamePath, ConfigFile));
+    } else problems.push(...withoutDerivedRepeats(zodProblems(src.config.file, config.error, renamePath, 'config.yaml', ConfigFile), nativeConfig));
   } else {
     problems.push(...checkImageReference(src.config.file, config.data.image, renamePath));
   }
@@ -118,14 +118,14 @@ export function loadSpec(src: SpecSources): { spec: ServiceSpec; warnings: strin
         warnings.push(`${src.features.file}: legacy input_features have no training data here: data/train.csv gets synthetic rows (label column target) until you put your data there (config training.data).`);
       const parsed = FeaturesFile.safeParse(migrateLegacyFeatures(legacy.data.input_features, legacyIdField), { reportInput: true });
       if (parsed.success) featuresFile = parsed.data;
-      else problems.push(...zodProblems(src.features.file, parsed.error, (p) => p.replace(/^features\[(\d+)\]\.name/, 'input_features[$1]')));
-    } else problems.push(...zodProblems(src.features.file, legacy.error));
+      else problems.push(...zodProblems(src.features.file, parsed.error, (p) => p.replace(/^features\[(\d+)\]\.name/, 'input_features[$1]'), 'features.yaml'));
+    } else problems.push(...zodProblems(src.features.file, legacy.error, undefined, 'features.yaml'));
   } else {
     const parsed = FeaturesFile.safeParse(rawFeatures, { reportInput: true });
     if (parsed.success) {
       featuresFile = parsed.data;
       if (legacyIdField && !featuresFile.id_field) featuresFile.id_field = legacyIdField;
-    } else problems.push(...zodProblems(src.features.file, parsed.error, undefined, FeaturesFile));
+    } else problems.push(...zodProblems(src.features.file, parsed.error, undefined, 'features.yaml', FeaturesFile));
   }
   const smoke = featuresFile && config.success ? smokeRequest(src, config.data.image.smoke_request, featuresFile, renamePath, configFormat, warnings) : { problems: [], body: null };
   problems.push(...smoke.problems);

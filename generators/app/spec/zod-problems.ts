@@ -17,14 +17,19 @@ export function allowedKeys(schema: z.ZodType, path: readonly PropertyKey[]): st
 }
 
 /** Turns zod issues into problems that say what was received and what is allowed. */
-export function zodProblems(file: string, error: z.ZodError, renamePath: (p: string) => string = (p) => p, schema?: z.ZodType): SpecProblem[] {
+/**
+ * `reference`: the README section of the file's format (`features.yaml` or `config.yaml`), whatever
+ * the user's file is called.
+ * `schema`: lets an unknown key's message list the keys its section allows.
+ */
+export function zodProblems(file: string, error: z.ZodError, renamePath: (p: string) => string = (p) => p, reference: 'features.yaml' | 'config.yaml' = 'config.yaml', schema?: z.ZodType): SpecProblem[] {
   return error.issues.flatMap((issue): SpecProblem[] => {
     const path = renamePath(keyPath(issue.path));
     const got = 'input' in issue ? `got ${shown(issue.input)}` : '';
     switch (issue.code) {
       case 'unrecognized_keys': {
         const allowed = schema ? allowedKeys(schema, issue.path) : null;
-        const listed = allowed ? `: ${allowed.join(', ')}` : ` (see the README's "${file}" reference)`;
+        const listed = allowed ? `: ${allowed.join(', ')}` : ` (see the README's "${reference}" reference)`;
         return issue.keys.map((key) => ({
           file,
           path: renamePath(keyPath([...issue.path, key])),
@@ -45,5 +50,27 @@ export function zodProblems(file: string, error: z.ZodError, renamePath: (p: str
       default:
         return [{ file, path, message: got ? `${issue.message}; ${got}.` : issue.message }];
     }
+  });
+}
+
+/**
+ * Drops a problem that repeats an earlier one (the same message) at a key the user did not write:
+ * a value copied from another key (model.name and kubernetes.deployment_name default to
+ * service.name) is reported once, where the user wrote it.
+ */
+export function withoutDerivedRepeats(problems: SpecProblem[], raw: unknown): SpecProblem[] {
+  const given = (path: string): boolean => {
+    let node: unknown = raw;
+    for (const key of path.split('.')) {
+      if (typeof node !== 'object' || node === null || !Object.hasOwn(node, key)) return false;
+      node = (node as Record<string, unknown>)[key];
+    }
+    return true;
+  };
+  const seen = new Set<string>();
+  return problems.filter((p) => {
+    const repeat = seen.has(p.message);
+    seen.add(p.message);
+    return !repeat || given(p.path);
   });
 }

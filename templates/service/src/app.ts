@@ -71,6 +71,8 @@ export function buildApp({ config, runtime, logger, onPrediction, onRequestError
     // requestIdHeader would take the header as it is; genReqId checks it first.
     requestIdHeader: false,
     genReqId: requestId,
+    // GET /v2/ is the Open Inference Protocol's own server-metadata path; every route answers with and without the slash.
+    routerOptions: { ignoreTrailingSlash: true },
     // fastify's two log lines per request are left out on the hot path: requests are logged at
     // debug level only (see below); refused and failed requests are logged by the error handler.
     logController: new LogController({ disableRequestLogging: true }),

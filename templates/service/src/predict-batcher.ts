@@ -7,6 +7,8 @@ interface Job {
   rows: Row[];
   resolve: (predictions: Prediction[]) => void;
   reject: (err: unknown) => void;
+  /** performance.now() when it was queued (0 without an observer). */
+  queued: number;
 }
 
 /**
@@ -30,7 +32,7 @@ export class PredictBatcher {
 
   predict(rows: Row[]): Promise<Prediction[]> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ rows, resolve, reject });
+      this.queue.push({ rows, resolve, reject, queued: this.observer ? performance.now() : 0 });
       if (!this.scheduled) {
         this.scheduled = true;
         setImmediate(this.flush);
@@ -56,6 +58,7 @@ export class PredictBatcher {
     try {
       const rows = jobs.length === 1 ? jobs[0]!.rows : jobs.flatMap((j) => j.rows);
       const started = this.observer ? performance.now() : 0;
+      if (this.observer) for (const job of jobs) this.observer.observeQueueWait((started - job.queued) / 1000);
       const predictions = await this.runtime.predict(rows, this.topN);
       if (this.observer) {
         this.observer.observeModelRun(rows.length, (performance.now() - started) / 1000);

@@ -44,6 +44,7 @@ async function main(): Promise<void> {
   try {
     const started = performance.now();
     await runtime.load();
+    app.metrics.observeModelLoad((performance.now() - started) / 1000);
     const meta = runtime.metadata;
     app.log.info({ model: meta.model_name, uuid: meta.model_uuid, ms: Math.round(performance.now() - started) }, 'model loaded and warmed up: ready');
   } catch (err) {

@@ -4,6 +4,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll } from 'vitest';
 import { buildApp } from '../src/app.js';
 import { loadConfig, type Config } from '../src/config.js';
 import { OnnxModelRuntime } from '../src/model/onnx-runtime.js';
@@ -35,6 +37,21 @@ export async function startApp(config: Config, { load = true } = {}) {
   await app.ready();
   if (load) await runtime.load();
   return { app, runtime };
+}
+
+/** For a test file: a trained bundle and an app over it with the model loaded, set up in beforeAll and closed in afterAll. */
+export function trainedAppOfFile(): { readonly config: Config; readonly app: FastifyInstance; readonly runtime: OnnxModelRuntime } {
+  const state = {} as { config: Config; app: FastifyInstance; runtime: OnnxModelRuntime; cleanup: () => void };
+  beforeAll(async () => {
+    ({ config: state.config, cleanup: state.cleanup } = await trainedConfig());
+    ({ app: state.app, runtime: state.runtime } = await startApp(state.config));
+  });
+  afterAll(async () => {
+    await state.app?.close();
+    await state.runtime?.close();
+    state.cleanup?.();
+  });
+  return state;
 }
 
 /** A copy of the example row (own properties only, so a feature named __proto__ stays data). */

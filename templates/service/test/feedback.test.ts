@@ -143,12 +143,12 @@ describe('POST /feedback: rolling performance equals the hand count', () => {
 
     const metrics = await app.inject({ method: 'GET', url: '/metrics' });
     expect(metrics.statusCode).toBe(200);
-    const gauge = isClassification ? 'mlservice_model_rolling_accuracy' : 'mlservice_model_rolling_mae';
+    const gauge = isClassification ? 'mlservice_model_rolling_accuracy_ratio' : 'mlservice_model_rolling_mae';
     expect(metricValue(metrics.body, gauge)).toBeCloseTo(expected, 9);
     expect(metricValue(metrics.body, 'mlservice_model_rolling_feedbacks')).toBe(WINDOW);
     expect(metricValue(metrics.body, 'mlservice_feedback_received_total', '{matched="true"}')).toBe(N);
     expect(metricValue(metrics.body, 'mlservice_feedback_received_total', '{matched="false"}')).toBe(0);
-    expect(metrics.body).not.toContain(isClassification ? 'mlservice_model_rolling_mae' : 'mlservice_model_rolling_accuracy');
+    expect(metrics.body).not.toContain(isClassification ? 'mlservice_model_rolling_mae' : 'mlservice_model_rolling_accuracy_ratio');
 
     // The same prediction answered again: answered and logged, not counted twice.
     const again = await feedback(app, { request_id: 'fb-batch-1', row: N - 1, ...truthFor(N - 1, answer.predictions[N - 1]!) });

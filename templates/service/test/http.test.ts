@@ -50,7 +50,8 @@ describe('GET /docs/json', () => {
       const post = doc.paths['/predict'].post;
       expect(post.tags).toEqual(['predict']);
       const media = post.requestBody.content['application/json'];
-      const [rowSchema, batch] = media.schema.anyOf;
+      const schemaOf = (r: { $ref: string }) => doc.components.schemas[r.$ref.replace('#/components/schemas/', '')];
+      const [rowSchema, batch] = schemaOf(media.schema).anyOf.map(schemaOf);
       const names = [...modelSpec.features.map((f) => f.name), ...(modelSpec.idField ? [modelSpec.idField] : [])];
       expect(Object.keys(rowSchema.properties)).toEqual(names);
       expect(rowSchema.additionalProperties).toBe(false);
@@ -60,7 +61,7 @@ describe('GET /docs/json', () => {
       expect(Object.keys(post.responses)).toEqual(expect.arrayContaining(['200', '400', '413', '415', '503']));
       expect(post.parameters).toContainEqual(expect.objectContaining({ name: 'x-request-id', in: 'header' }));
       for (const status of ['200', '400', '503']) expect(post.responses[status].headers['x-request-id'].schema).toEqual({ type: 'string' });
-      const prediction = post.responses['200'].content['application/json'].schema.properties.predictions.items;
+      const prediction = schemaOf(schemaOf(post.responses['200'].content['application/json'].schema).properties.predictions.items);
       if (modelSpec.classes) expect(Object.keys(prediction.properties.probabilities.properties)).toEqual(modelSpec.classes);
       expect((await app.inject('/docs')).statusCode).toBeLessThan(400);
     } finally {

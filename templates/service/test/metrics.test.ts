@@ -3,12 +3,14 @@
 // `promtool check metrics` (Debian package prometheus; that one check is skipped when promtool is absent).
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.js';
 import { parseConfig } from '../src/config.js';
 import { createMetrics } from '../src/metrics/registry.js';
 import type { ModelRuntime } from '../src/model/runtime.js';
+import { exampleInferRequest } from '../src/routes/v2/schemas.js';
 import { modelSpec } from '../src/schemas/features.js';
 import { row, startApp, trainedConfig, UNKNOWN_FEATURE } from './api-helpers.js';
 
@@ -149,6 +151,42 @@ describe('GET /metrics', () => {
     expect(value(s, 'mlservice_fluentd_records_lost_total')).toBe(3);
     expect(value(s, 'mlservice_fluentd_worker_restarts_total')).toBe(1);
     app.metrics.trackForwarder(() => null);
+  });
+
+  it('counts inference requests per model name and version: success and failure (/predict and OIP infer)', async () => {
+    const model = { model_name: runtime.metadata.model_name, model_version: runtime.metadata.model_uuid };
+    expect(delta('mlservice_model_requests_success_total', model)).toBe(3);
+    expect(delta('mlservice_model_requests_failure_total', model)).toBe(1);
+    const s0 = parseExposition((await scrape()).body);
+    const name = encodeURIComponent(app.config.model.name);
+    const good = await app.inject({ method: 'POST', url: `/v2/models/${name}/infer`, payload: exampleInferRequest() });
+    expect(good.statusCode, good.body).toBe(200);
+    const bad = await app.inject({ method: 'POST', url: `/v2/models/${name}/infer`, payload: { inputs: [] } });
+    expect(bad.statusCode).toBe(400);
+    const s1 = parseExposition((await scrape()).body);
+    expect(value(s1, 'mlservice_model_requests_success_total', model)! - value(s0, 'mlservice_model_requests_success_total', model)!).toBe(1);
+    expect(value(s1, 'mlservice_model_requests_failure_total', model)! - value(s0, 'mlservice_model_requests_failure_total', model)!).toBe(1);
+  });
+
+  it('times the wait in the batcher apart from the model run', () => {
+    // One wait per request that reached the model (3), each run timed on its own (3).
+    expect(delta('mlservice_model_queue_duration_seconds_count')).toBe(3);
+    expect(delta('mlservice_model_queue_duration_seconds_sum')).toBeGreaterThanOrEqual(0);
+    const les = after.filter((s) => s.name === 'mlservice_model_queue_duration_seconds_bucket').map((s) => s.labels.le);
+    expect(les).toEqual([...app.config.metrics.inference_buckets_seconds.map(String), '+Inf']);
+  });
+
+  it('exports build_info = 1 with the service, its version, Node.js and ONNX Runtime', () => {
+    const onnxruntime = createRequire(import.meta.url)('onnxruntime-node/package.json').version as string;
+    const labels = { service: app.config.service.name, version: app.config.service.version, nodejs_version: process.version, onnxruntime_version: onnxruntime };
+    expect(value(after, 'mlservice_build_info', labels)).toBe(1);
+  });
+
+  it('exports the model load time (NaN, printed as the format wants, until a load is timed)', async () => {
+    expect(text).toMatch(/^mlservice_model_load_duration_seconds NaN$/m);
+    expect(text).not.toMatch(/ Nan$/m);
+    app.metrics.observeModelLoad(0.25);
+    expect(value(parseExposition((await scrape()).body), 'mlservice_model_load_duration_seconds')).toBe(0.25);
   });
 
   it('is in the OpenAPI document, tagged operations', async () => {

@@ -120,7 +120,7 @@ describe('OIP v2: health and metadata', () => {
       const body = res.json();
       expect(body.name).toBe(config.model.name);
       expect(body.versions).toEqual([runtime.metadata.model_uuid]);
-      expect(body.platform).toBe('onnxruntime');
+      expect(body.platform).toBe('onnx_onnxv1');
       const expectedDatatype: Record<FeatureSpec['type'], string> = { number: 'FP32', integer: 'INT64', boolean: 'BOOL', string: 'BYTES', category: 'BYTES' };
       expect(body.inputs).toEqual(features.map((f) => ({ name: f.name, datatype: expectedDatatype[f.type], shape: [-1] })));
       if (isClassification) {
@@ -157,8 +157,9 @@ describe('OIP v2: health and metadata', () => {
     for (const path of ['/v2/health/live', '/v2/health/ready', '/v2', '/v2/models/{name}', '/v2/models/{name}/ready', '/v2/models/{name}/versions/{version}']) expect(doc.paths[path]?.get?.tags, path).toEqual(['oip-v2']);
     const post = doc.paths['/v2/models/{name}/infer'].post;
     expect(post.tags).toEqual(['oip-v2']);
-    expect(post.requestBody.content['application/json'].schema.properties.inputs).toBeDefined();
-    expect(post.responses['200'].content['application/json'].schema.properties.outputs).toBeDefined();
+    const named = (media: { schema: { $ref: string } }) => doc.components.schemas[media.schema.$ref.replace('#/components/schemas/', '')];
+    expect(named(post.requestBody.content['application/json']).properties.inputs).toBeDefined();
+    expect(named(post.responses['200'].content['application/json']).properties.outputs).toBeDefined();
     expect(doc.tags.map((t: { name: string }) => t.name)).toContain('oip-v2');
   });
 });
@@ -190,8 +191,8 @@ describe('OIP v2: infer', () => {
     }
   });
 
-  it('leaves id out when none was sent, and ignores parameters', async () => {
-    const body = inferBody(exampleRows(), { parameters: { content_type: 'np', anything: [1, { x: null }] } });
+  it('leaves id out when none was sent, and ignores (valid) parameters', async () => {
+    const body = inferBody(exampleRows(), { parameters: { content_type: 'np', binary_data_output: false, n: 3 } });
     for (const input of body.inputs) (input as unknown as Row).parameters = { content_type: 'np' };
     const res = await infer(body);
     expect(res.statusCode, res.body).toBe(200);
@@ -440,3 +441,69 @@ describe('OIP v2: before the model is loaded', () => {
     expect((await get(`/v2/models/${config.model.name}-other/ready`, cold)).statusCode).toBe(404);
   });
 });
+
+describe('OIP v2: paths, parameters, nesting and outputs as the protocol has them', () => {
+  it('answers the trailing-slash forms of the paths (GET /v2/ is the protocol\'s server-metadata path)', async () => {
+    for (const url of ['/v2', '/v2/health/live', '/v2/health/ready', modelPath(), `${modelPath()}/ready`, versionPath()]) {
+      const [plain, slash] = [await get(url), await get(`${url}/`)];
+      expect(slash.statusCode, `${url}/`).toBe(200);
+      expect(slash.json()).toEqual(plain.json());
+    }
+    const res = await infer(inferBody(exampleRows()), `${modelPath()}/infer/`);
+    expect(res.statusCode, res.body).toBe(200);
+  });
+
+  it('parameters: an object of string, number or boolean values (request, input and output level)', async () => {
+    const ok = inferBody(exampleRows(), { parameters: { a: 'x', b: 2, c: true }, outputs: [{ name: isClassification ? 'label' : 'value', parameters: { binary_data: false } }] });
+    ok.inputs[0]!.parameters = { content_type: 'np' } as never;
+    const res = await infer(ok);
+    expect(res.statusCode, res.body).toBe(200);
+
+    const notObject = await refused(inferBody(exampleRows(), { parameters: 'x' }));
+    expect(notObject).toContain('"parameters" must be an object of string, number or boolean values; got "x"');
+    const nested = await refused(inferBody(exampleRows(), { parameters: { deep: { b: 1 } } }));
+    expect(nested).toContain('"parameters": "deep" must be a string, number or boolean; got {"b":1}');
+    expect(await refused(inferBody(exampleRows(), { parameters: [1] }))).toContain('got [1]');
+    const input = inferBody(exampleRows());
+    input.inputs[0]!.parameters = { list: [1, 2] } as never;
+    expect(await refused(input)).toContain(`input ${q(firstInput().name)}: "parameters": "list" must be a string, number or boolean; got [1,2]`);
+    const output = inferBody(exampleRows(), { outputs: [{ name: isClassification ? 'label' : 'value', parameters: 'x' }] });
+    expect(await refused(output)).toContain('outputs[0].parameters must be an object');
+  });
+
+  it('data are flat or nested exactly to the shape: [[a, b]] for shape [2, 1] is refused', async () => {
+    const body = inferBody(exampleRows(2));
+    const input = body.inputs[0]!;
+    input.shape = [2, 1];
+    input.data = [input.data];
+    const error = await refused(body);
+    expect(error).toContain(`input ${q(input.name)} has data nested as [1, 2] but shape [2,1]`);
+    const deeper = inferBody(exampleRows(2));
+    deeper.inputs[0]!.shape = [2, 1];
+    deeper.inputs[0]!.data = deeper.inputs[0]!.data.map((v) => [[v]]);
+    expect(await refused(deeper)).toContain('nested as [2, 1, ...]');
+    const flatShape = inferBody(exampleRows(2));
+    flatShape.inputs[0]!.data = flatShape.inputs[0]!.data.map((v) => [v]);
+    expect(await refused(flatShape)).toContain('but shape [2]');
+  });
+
+  it('outputs: [] answers every output, as when outputs is absent', async () => {
+    const rows = variedRows(3);
+    const [all, empty] = [await infer(inferBody(rows)), await infer(inferBody(rows, { outputs: [] }))];
+    expect(empty.statusCode, empty.body).toBe(200);
+    expect(empty.json().outputs.map((o: Tensor) => o.name)).toEqual(isClassification && runtime.metadata.onnx.outputs.probabilities ? ['label', 'probabilities'] : [isClassification ? 'label' : 'value']);
+    expect(empty.json().outputs).toEqual(all.json().outputs);
+  });
+
+  it('a number too large for the datatype (1e999 reads as Infinity) is named as received, not as null', async () => {
+    const f = firstOf((x) => x.type === 'number');
+    if (!f) return;
+    const body = inferBody(exampleRows());
+    body.inputs.find((i) => i.name === f.name)!.data = ['__BIG__'];
+    const error = await refused(JSON.stringify(body).replace('"__BIG__"', '1e999'));
+    expect(error).toContain(`input ${q(f.name)}: data[0] must be a number (datatype FP32); got Infinity`);
+    expect(error).not.toContain('null');
+  });
+});
+
+const firstInput = () => features.find((f) => Object.hasOwn(exampleRows()[0]!, f.name))!;

@@ -6,7 +6,7 @@ import type { FeedbackMonitor } from './monitor.js';
 
 /**
  * - <prefix>feedback_received_total{matched="true"|"false"}: feedbacks that passed validation.
- * - <prefix>model_rolling_accuracy (classification) or <prefix>model_rolling_mae (regression):
+ * - <prefix>model_rolling_accuracy_ratio (classification) or <prefix>model_rolling_mae (regression):
  *   over the last monitoring.feedback.window matched feedbacks; NaN before the first.
  * - <prefix>model_rolling_feedbacks: matched feedbacks in that window now.
  * The gauges are read from the monitor at scrape time (nothing on the request path).
@@ -28,7 +28,7 @@ export function registerFeedbackMetrics(registry: Registry, monitor: FeedbackMon
   const rolling = monitor.rolling;
   if (monitor.rolling.task === 'classification')
     new Gauge({
-      name: `${prefix}model_rolling_accuracy`,
+      name: `${prefix}model_rolling_accuracy_ratio`,
       help: `Share of correct predictions (0..1) over the last ${rolling.window} matched feedbacks (monitoring.feedback.window); NaN before the first`,
       registers,
       collect() {

@@ -5,6 +5,7 @@
 // Hot path: the request and model metrics are FastCounter/FastHistogram (fast.ts: plain numbers,
 // series kept per label values); values read from elsewhere (model, Fluentd forwarder, in-flight
 // count) are read at scrape time only.
+import { env as onnxruntimeEnv } from 'onnxruntime-node';
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { FastCounter, FastHistogram, type CounterSeries, type HistogramSeries } from './fast.js';
 import type { Config } from '../config.js';
@@ -37,6 +38,8 @@ export interface ForwarderCounts {
 export interface ModelRunObserver {
   /** One model run: its row count and how long runtime.predict took, in seconds. */
   observeModelRun(rows: number, seconds: number): void;
+  /** How long one request waited in the batcher before its model run started, in seconds. */
+  observeQueueWait(seconds: number): void;
   /** The predictions of a run: counted by predicted label. */
   countPredictions(predictions: readonly Prediction[]): void;
 }
@@ -65,6 +68,8 @@ export interface ServiceMetrics extends ModelRunObserver {
   observeRequest(method: string, route: string, statusCode: number, seconds: number): void;
   /** A request the error handler refused (4xx, 503), by status code. */
   countRejected(statusCode: number): void;
+  /** A model load (bundle, checks and warm-up) took this long, in seconds (src/server.ts). */
+  observeModelLoad(seconds: number): void;
   /** Where mlservice_model_info reads the model at scrape time (null while not loaded). */
   trackModel(model: () => ModelMetadata | null): void;
   /** Where the Fluentd metrics read the forwarder's counters at scrape time (null: Fluentd is off). */
@@ -75,6 +80,22 @@ type CounterChild = CounterSeries;
 interface RequestSeries {
   count: CounterSeries;
   duration: HistogramSeries;
+  /** An inference route: also counted per model (success below 400, else failure). */
+  inference: boolean;
+  success: boolean;
+}
+
+/** Routes whose answers are counted per model (mlservice_model_requests_{success,failure}_total); add your own inference routes. */
+export const INFERENCE_ROUTES = new Set(['POST /predict', 'POST /v2/models/:name/infer', 'POST /v2/models/:name/versions/:version/infer']);
+
+/**
+ * prom-client prints NaN as `Nan`; the exposition format (and promtool) wants `NaN`.
+ * Sample lines end with the value (this registry writes no timestamps).
+ */
+class ExpositionRegistry extends Registry {
+  override async metrics(): Promise<string> {
+    return (await super.metrics()).replace(/ Nan$/gm, ' NaN');
+  }
 }
 
 /** Routes whose answers are counted with zero from the start, so rate() has a series before the first request. */
@@ -93,7 +114,7 @@ export function batchBuckets(maxBatchSize: number): number[] {
  * metrics (CPU, memory, file descriptors, GC, event-loop lag) to the same registry.
  */
 export function createMetrics(config: Pick<Config, 'metrics' | 'service'>): ServiceMetrics {
-  const registry = new Registry();
+  const registry = new ExpositionRegistry();
   const registers = [registry];
   collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 10 });
   // prom-client's gauges named *_total break the naming convention (promtool check metrics flags
@@ -144,7 +165,50 @@ export function createMetrics(config: Pick<Config, 'metrics' | 'service'>): Serv
     registers,
   );
 
+  const queueSeconds = new FastHistogram(
+    `${METRIC_PREFIX}model_queue_duration_seconds`,
+    'Time a request waited in the batcher for its model run to start, in seconds (apart from the run itself: mlservice_model_inference_duration_seconds; buckets: config metrics.inference_buckets_seconds)',
+    [],
+    config.metrics.inference_buckets_seconds,
+    registers,
+  );
+  const modelRequests = (outcome: 'success' | 'failure', what: string) =>
+    new FastCounter(`${METRIC_PREFIX}model_requests_${outcome}_total`, `Inference requests (${[...INFERENCE_ROUTES].join(', ')}) ${what}, by model name and version (the bundle's model UUID); none while no model is loaded`, ['model_name', 'model_version'], registers);
+  const modelSuccess = modelRequests('success', 'answered with a status below 400');
+  const modelFailure = modelRequests('failure', 'answered with an error status (4xx or 5xx)');
+  let loadSeconds = Number.NaN;
+  new Gauge({
+    name: `${METRIC_PREFIX}model_load_duration_seconds`,
+    help: 'How long the last model load took (read the bundle, check it against the spec, open the ONNX session, warm-up run), in seconds; NaN before the first',
+    registers,
+    collect() {
+      this.set(loadSeconds);
+    },
+  });
+  new Gauge({
+    name: `${METRIC_PREFIX}build_info`,
+    help: 'The service build (value 1): config service.name and service.version, and the Node.js and ONNX Runtime versions it runs on',
+    labelNames: ['service', 'version', 'nodejs_version', 'onnxruntime_version'] as const,
+    registers,
+  })
+    .labels(config.service.name, config.service.version, process.version, onnxruntimeEnv.versions.node ?? onnxruntimeEnv.versions.common)
+    .set(1);
+
   let model: () => ModelMetadata | null = () => null;
+  // The per-model counters of the loaded model, looked up again only when another model is loaded.
+  let countedModel: ModelMetadata | null = null;
+  let successOfModel: CounterSeries | null = null;
+  let failureOfModel: CounterSeries | null = null;
+  const countModelRequest = (success: boolean) => {
+    const meta = model();
+    if (!meta) return;
+    if (meta !== countedModel) {
+      countedModel = meta;
+      successOfModel = modelSuccess.labels(meta.model_name, meta.model_uuid);
+      failureOfModel = modelFailure.labels(meta.model_name, meta.model_uuid);
+    }
+    (success ? successOfModel! : failureOfModel!).inc();
+  };
   let forwarder: () => ForwarderCounts | null = () => null;
 
   // Prediction counts per label: children kept by label; the model's classes start at zero.
@@ -162,6 +226,8 @@ export function createMetrics(config: Pick<Config, 'metrics' | 'service'>): Serv
     if (!meta || meta === labelsOf) return;
     labelsOf = meta;
     if (meta.classes) for (const c of meta.classes) labelChild(c);
+    modelSuccess.labels(meta.model_name, meta.model_uuid);
+    modelFailure.labels(meta.model_name, meta.model_uuid);
   };
 
   new Gauge({
@@ -211,7 +277,7 @@ export function createMetrics(config: Pick<Config, 'metrics' | 'service'>): Serv
     let s = series.get(key);
     if (!s) {
       const status = String(statusCode);
-      s = { count: httpRequests.labels(method, route, status), duration: httpDuration.labels(method, route, status) };
+      s = { count: httpRequests.labels(method, route, status), duration: httpDuration.labels(method, route, status), inference: INFERENCE_ROUTES.has(`${method} ${route}`), success: statusCode < 400 };
       series.set(key, s);
     }
     return s;
@@ -230,6 +296,7 @@ export function createMetrics(config: Pick<Config, 'metrics' | 'service'>): Serv
   };
   const runs = inferenceSeconds.labels();
   const rows = batchRows.labels();
+  const queue = queueSeconds.labels();
 
   return {
     registry,
@@ -251,6 +318,7 @@ export function createMetrics(config: Pick<Config, 'metrics' | 'service'>): Serv
       const s = requestSeries(method, route, statusCode);
       s.count.inc();
       s.duration.observe(seconds);
+      if (s.inference) countModelRequest(s.success);
     },
     countRejected(statusCode) {
       if (statusCode >= 500 && statusCode !== 503) return; // a failure, not a refusal
@@ -259,6 +327,12 @@ export function createMetrics(config: Pick<Config, 'metrics' | 'service'>): Serv
     observeModelRun(n, seconds) {
       runs.observe(seconds);
       rows.observe(n);
+    },
+    observeQueueWait(seconds) {
+      queue.observe(seconds);
+    },
+    observeModelLoad(seconds) {
+      loadSeconds = seconds;
     },
     countPredictions(answers) {
       // Runs of one label (e.g. a batch of one row) cost one child look-up each.

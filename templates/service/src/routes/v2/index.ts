@@ -8,7 +8,7 @@ import { PredictBatcher } from '../../predict-batcher.js';
 import { attachEntityIds, type PredictionListener } from '../../prediction-event.js';
 import { modelSpec, rowJsonSchema } from '../../schemas/features.js';
 import { createBodyValidator } from '../../validation.js';
-import { inferRequest, inferResponse, liveAnswer, modelMetadata, modelReadyAnswer, oipError, readyAnswer, serverMetadata } from './schemas.js';
+import { inferRequest, inferResponse, liveAnswer, modelMetadata, modelReadyAnswer, oipError, PLATFORM, readyAnswer, serverMetadata } from './schemas.js';
 import { InferRequestError, describeRowProblems, metadataInputs, metadataOutputs, outputTensors, parseInferRequest } from './tensors.js';
 
 export interface OipRouteOptions {
@@ -95,7 +95,7 @@ const oipRoutes: FastifyPluginAsync<OipRouteOptions> = async (app, opts) => {
   const metadata = async (request: FastifyRequest<{ Params: ModelParams }>) => {
     checkModel(request.params, { ready: true });
     const meta = runtime.metadata;
-    return { name: modelName, versions: [meta.model_uuid], platform: 'onnxruntime', inputs, outputs: metadataOutputs(meta) };
+    return { name: modelName, versions: [meta.model_uuid], platform: PLATFORM, inputs, outputs: metadataOutputs(meta) };
   };
   const modelReady = async (request: FastifyRequest<{ Params: ModelParams }>, reply: FastifyReply) => {
     checkModel(request.params, { ready: false });

@@ -2,13 +2,22 @@
 // JSON Schemas of the Open Inference Protocol (KServe V2) REST routes, for the OpenAPI document.
 // The routes do not validate with them (the infer body is checked by tensors.ts and the /predict
 // row validator) and do not serialize with them (JSON.stringify): they document the wire shapes.
+import { toOpenApi30, type JsonSchema } from '../../schemas/api.js';
 import { exampleRow, modelSpec } from '../../schemas/features.js';
+import { ref } from '../../schemas/openapi.js';
 import type { ModelSpec } from '../../schemas/model-spec.js';
 import { DATATYPES, datatypeOf } from './tensors.js';
 
 const shape = { type: 'array', items: { type: 'integer' }, description: 'Dimensions; -1 in metadata: any size' } as const;
 const datatype = { type: 'string', enum: [...DATATYPES] } as const;
-const parameters = { type: 'object', additionalProperties: true, description: 'Optional parameters (ignored by this server)' } as const;
+const parameters = {
+  type: 'object',
+  additionalProperties: { anyOf: [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }] },
+  description: 'Optional parameters: string, number or boolean values (checked, then ignored by this server)',
+} as const;
+
+/** The platform name of ONNX Runtime in the protocol's model metadata (`<framework>_<format>`). */
+export const PLATFORM = 'onnx_onnxv1';
 
 /** `{ "error": "..." }`: the OIP error object. */
 export const oipError = {
@@ -39,7 +48,7 @@ export const modelMetadata = {
   properties: {
     name: { type: 'string', description: 'config model.name' },
     versions: { type: 'array', items: { type: 'string' }, description: 'The UUID of the loaded model bundle (metadata.json model_uuid)' },
-    platform: { type: 'string', enum: ['onnxruntime'] },
+    platform: { type: 'string', enum: [PLATFORM] },
     inputs: { type: 'array', items: metadataTensor, description: 'One input per feature, in features.yaml order' },
     outputs: { type: 'array', items: metadataTensor, description: 'label and probabilities [N, classes] (classification) or value (regression)' },
   },
@@ -81,7 +90,7 @@ export function inferRequest(maxBatchSize: number) {
       },
       outputs: {
         type: 'array',
-        description: 'Outputs to answer with (default: all)',
+        description: 'Outputs to answer with (absent or empty: all)',
         items: { type: 'object', properties: { name: { type: 'string' }, parameters }, required: ['name'] },
       },
     },
@@ -110,3 +119,36 @@ export const inferResponse = {
   required: ['model_name', 'outputs'],
 } as const;
 
+
+/**
+ * components.schemas of the OIP routes (the names a generated client gets), and the $ref each
+ * documented answer or body takes: the route's schema above, once named.
+ */
+export function oipComponents(maxBatchSize: number): Record<string, JsonSchema> {
+  const named = (schema: object, replace: Record<string, JsonSchema> = {}) => ({ ...(toOpenApi30(schema) as JsonSchema), ...replace });
+  const request = inferRequest(maxBatchSize);
+  const requestProperties = request.properties;
+  return {
+    OipError: named(oipError),
+    OipParameters: named(parameters),
+    OipServerMetadata: named(serverMetadata),
+    OipMetadataTensor: named(metadataTensor),
+    OipModelMetadata: named(modelMetadata, {
+      properties: { ...(toOpenApi30(modelMetadata.properties) as JsonSchema), inputs: { ...modelMetadata.properties.inputs, items: ref('OipMetadataTensor') }, outputs: { ...modelMetadata.properties.outputs, items: ref('OipMetadataTensor') } },
+    }),
+    OipRequestInput: named({ ...requestProperties.inputs.items, properties: { ...requestProperties.inputs.items.properties, parameters: ref('OipParameters') } }),
+    OipRequestOutput: named({ ...requestProperties.outputs.items, properties: { name: { type: 'string' }, parameters: ref('OipParameters') } }),
+    OipInferRequest: named(request, {
+      properties: {
+        ...(toOpenApi30(requestProperties) as JsonSchema),
+        parameters: ref('OipParameters'),
+        inputs: { ...requestProperties.inputs, items: ref('OipRequestInput') },
+        outputs: { ...requestProperties.outputs, items: ref('OipRequestOutput') },
+      },
+    }),
+    OipResponseOutput: named(inferResponse.properties.outputs.items),
+    OipInferResponse: named(inferResponse, {
+      properties: { ...(toOpenApi30(inferResponse.properties) as JsonSchema), parameters: ref('OipParameters'), outputs: { type: 'array', items: ref('OipResponseOutput') } },
+    }),
+  };
+}

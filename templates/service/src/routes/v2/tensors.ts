@@ -59,7 +59,7 @@ function fits(datatype: Datatype, value: unknown): boolean {
     case 'FP16':
     case 'FP32':
     case 'FP64':
-      return typeof value === 'number';
+      return Number.isFinite(value);
     default:
       return Number.isInteger(value) && (!datatype.startsWith('U') || (value as number) >= 0);
   }
@@ -113,6 +113,8 @@ const shortList = (names: string[], max = 20): string =>
 /** A received value, shortened for a message. */
 function show(value: unknown): string {
   if (value === undefined) return 'nothing';
+  // JSON.parse reads 1e999 as Infinity, which JSON.stringify would print as null.
+  if (typeof value === 'number' && !Number.isFinite(value)) return `${value} (a number too large for the datatype)`;
   const text = JSON.stringify(value) ?? String(value);
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
@@ -147,6 +149,7 @@ export function parseInferRequest(body: unknown, spec: ModelSpec, opts: ParseOpt
   const request = body as Record<string, unknown>;
   const id = own(request, 'id');
   if (id !== undefined && typeof id !== 'string') fail(`"id" must be a string; got ${show(id)}`);
+  checkParameters(own(request, 'parameters'), '"parameters"', fail);
 
   const features = new Map<string, FeatureSpec>(spec.features.map((f) => [f.name, f]));
   const allowed = [...features.keys(), ...(spec.idField ? [spec.idField] : [])];
@@ -158,9 +161,12 @@ export function parseInferRequest(body: unknown, spec: ModelSpec, opts: ParseOpt
     outputs = (requested as unknown[]).map((o, i) => {
       const name = isObject(o) ? own(o, 'name') : undefined;
       if (typeof name !== 'string') return fail(`outputs[${i}] must be an object with a string "name"; got ${show(o)}`);
+      checkParameters(own(o as Record<string, unknown>, 'parameters'), `outputs[${i}].parameters`, fail);
       if (!opts.outputNames.includes(name)) fail(`unknown output ${quote(name)} in "outputs"; this model answers with ${shortList(opts.outputNames)}`);
       return name;
     });
+    // The protocol: "If not specified all outputs ... will be returned"; an empty list asks for none of them in particular.
+    if (outputs.length === 0) outputs = null;
   }
 
   const inputs = own(request, 'inputs');
@@ -175,6 +181,7 @@ export function parseInferRequest(body: unknown, spec: ModelSpec, opts: ParseOpt
     const name = own(tensor, 'name');
     if (typeof name !== 'string') return fail(`inputs[${i}] has no string "name"; got ${show(name)}`);
     const label = `input ${quote(name)}`;
+    checkParameters(own(tensor, 'parameters'), `${label}: "parameters"`, fail);
     if (columns.has(name)) fail(`${label} appears more than once in "inputs"`);
     const feature = features.get(name);
     if (!feature && name !== spec.idField) fail(`unknown ${label}; this model takes ${shortList(allowed)}`);
@@ -197,6 +204,9 @@ export function parseInferRequest(body: unknown, spec: ModelSpec, opts: ParseOpt
     batch ??= { size: n, from: name };
 
     let data = own(tensor, 'data');
+    if (Array.isArray(data) && !flatOrNestedTo(data, shape as number[]))
+      fail(`${label} has data nested as ${nesting(data)} but shape ${show(shape)}; send the ${n} values flat, or nested exactly to the shape ([[v], [v], ...] for [N, 1])`);
+
     if (!Array.isArray(data)) fail(`${label} has no "data" array; got ${show(data)}`);
     // Row-major nested data ([[1], [2]] for shape [2, 1]) is taken as its flat form.
     if ((data as unknown[]).some(Array.isArray)) data = (data as unknown[]).flat(Infinity);
@@ -220,6 +230,28 @@ export function parseInferRequest(body: unknown, spec: ModelSpec, opts: ParseOpt
     rows[r] = row as Row;
   }
   return { ...(id === undefined ? {} : { id: id as string }), rows, outputs };
+}
+
+/** `parameters` (of the request, an input or an output): absent, or an object of string, number or boolean values. */
+function checkParameters(value: unknown, where: string, fail: (message: string) => never): void {
+  if (value === undefined) return;
+  if (!isObject(value)) fail(`${where} must be an object of string, number or boolean values; got ${show(value)}`);
+  for (const [key, v] of Object.entries(value as Record<string, unknown>))
+    if (typeof v !== 'string' && typeof v !== 'boolean' && !(typeof v === 'number' && Number.isFinite(v)))
+      fail(`${where}: ${quote(key)} must be a string, number or boolean; got ${show(v)}`);
+}
+
+/** Row-major data is flat, or nested exactly to the shape (each level an array of that dimension's length). */
+function flatOrNestedTo(data: unknown[], shape: number[]): boolean {
+  if (!data.some(Array.isArray)) return true;
+  if (shape.length !== 2 || data.length !== shape[0]) return false;
+  return data.every((inner) => Array.isArray(inner) && inner.length === shape[1] && !inner.some(Array.isArray));
+}
+
+/** How data is nested, for a message: [outer length, inner length of the first nested element]. */
+function nesting(data: unknown[]): string {
+  const inner = data.find(Array.isArray) as unknown[];
+  return `[${data.length}, ${inner.length}${inner.some(Array.isArray) ? ', ...' : ''}]`;
 }
 
 /**
