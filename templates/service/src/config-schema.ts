@@ -34,6 +34,12 @@ export const RUNTIME_SECTIONS = {
     body_limit_bytes: z.number().int().min(1024).default(1_048_576),
     max_batch_size: z.number().int().min(1).max(100_000).default(256),
     request_timeout_ms: z.number().int().min(100).default(10_000),
+    /** An idle keep-alive connection is closed after this long. */
+    keep_alive_timeout_ms: z.number().int().min(100).default(5_000),
+    /** The deepest nesting of arrays and objects in a request body (a /predict batch needs 2, an OIP request 5). */
+    max_depth: z.number().int().min(8).max(1_000).default(64),
+    /** On SIGTERM: not ready at once, still serving (with Connection: close) this long, then close and exit. */
+    shutdown_grace_ms: z.number().int().min(0).max(600_000).default(5_000),
   }),
   model: section({
     /** Filled in by the generator with the service name when absent. */
