@@ -3,7 +3,7 @@
 // shape, and requests the service refuses before reading their body (encodings, no Host).
 import type { Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import type { ConnectionError, FastifyHttpOptions, FastifyInstance } from 'fastify';
+import type { ConnectionError, FastifyHttpOptions, FastifyInstance, FastifyReply } from 'fastify';
 import type { Config } from './config.js';
 import { HttpError } from './errors.js';
 
@@ -17,8 +17,9 @@ export function httpServerOptions(service: Config['service']): FastifyHttpOption
   const checkEveryMs = Math.min(1_000, Math.max(50, Math.floor(service.request_timeout_ms / 4)));
   return {
     requestTimeout: service.request_timeout_ms,
-    // Socket inactivity (no byte either way) between requests and inside one.
-    connectionTimeout: service.request_timeout_ms,
+    // Socket inactivity (no byte either way, e.g. a client that reads no answer): later than the
+    // request timeout, so that a stalled request gets its 408 rather than a silent close.
+    connectionTimeout: service.request_timeout_ms + 2 * checkEveryMs,
     keepAliveTimeout: service.keep_alive_timeout_ms,
     http: {
       requestTimeout: service.request_timeout_ms,
@@ -33,6 +34,11 @@ export function httpServerOptions(service: Config['service']): FastifyHttpOption
     // `Connection: close`, instead of fastify's 503.
     return503OnClosing: false,
     clientErrorHandler,
+    // A URL fastify cannot route (a bad percent-escape, a path parameter over 100 characters):
+    // answered here, before any hook, in the { error } shape.
+    frameworkErrors: (error, _request, reply) => {
+      void (reply as FastifyReply).code(error.statusCode ?? 400).send({ error: `${error.message}; the API is described at /docs` });
+    },
   };
 }
 
