@@ -26,10 +26,12 @@ export function registerJsonBodyParser(app: FastifyInstance, opts: JsonBodyOptio
     const bytes = body as Buffer;
     if (!isUtf8(bytes)) return done(new HttpError(400, `request body is not valid UTF-8 (near byte ${firstInvalidUtf8(bytes)}); send JSON encoded as UTF-8`), undefined);
     const text = bytes.toString('utf8');
+    // A scan of the bytes finds the depth; only a body over the limit is walked for the path.
+    const tooDeep = nestingDepth(bytes) > opts.maxDepth;
     parse(request, text, (err, value) => {
       if ((err as FastifyError | null)?.code === 'FST_ERR_CTP_INVALID_JSON_BODY') return done(explainInvalidJson(text), undefined);
       if (err) return done(err, undefined);
-      const deep = pathBeyondDepth(value, opts.maxDepth);
+      const deep = tooDeep ? pathBeyondDepth(value, opts.maxDepth) : null;
       if (deep !== null)
         return done(new HttpError(400, `request body is nested deeper than ${opts.maxDepth} levels (service.max_depth) at ${deep}; a request body needs only a few levels`), undefined);
       done(null, value);
@@ -78,6 +80,31 @@ export function pathBeyondDepth(root: unknown, maxDepth: number): string | null 
     }
   }
   return null;
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const OPEN_BRACKET = 0x5b;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACKET = 0x5d;
+const CLOSE_BRACE = 0x7d;
+
+/** The deepest nesting of [ and { outside strings (of valid JSON: its depth of arrays and objects). */
+export function nestingDepth(bytes: Uint8Array): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i]!;
+    if (inString) {
+      if (b === BACKSLASH) i++;
+      else if (b === QUOTE) inString = false;
+    } else if (b === QUOTE) inString = true;
+    else if (b === OPEN_BRACKET || b === OPEN_BRACE) {
+      if (++depth > max) max = depth;
+    } else if (b === CLOSE_BRACKET || b === CLOSE_BRACE) depth--;
+  }
+  return max;
 }
 
 function pointerOf(level: Level): string {

@@ -27,6 +27,9 @@ export function createBodyValidator(spec: ModelSpec, rowSchema: object, maxBatch
   const allowed = [...features.keys(), ...(spec.idField ? [spec.idField] : [])];
   const position = new Map(allowed.map((name, i) => [name, i]));
   const order = (field: string | undefined) => (field === undefined ? -1 : (position.get(field) ?? allowed.length));
+  // "N more unknown keys in this row" comes after the problems of that row.
+  const summaries = new WeakSet<ErrorDetail>();
+  const rank = (d: ErrorDetail) => (summaries.has(d) ? allowed.length + 1 : order(d.field));
   const defaults = spec.features.filter((f) => f.default !== undefined).map((f) => [f.name, f.default] as const);
 
   const fillDefaults = (row: Record<string, unknown>): void => {
@@ -56,7 +59,9 @@ export function createBodyValidator(spec: ModelSpec, rowSchema: object, maxBatch
       const rest = unknown - MAX_ROW_DETAILS;
       const path = index === undefined ? '' : `/${index}`;
       const message = `${rest} more unknown key${rest === 1 ? '' : 's'} in this ${index === undefined ? 'body' : 'row'} (${unknown} in all), not listed; ${unknownHint}`;
-      details.push(index === undefined ? { path, message } : { path, row: index, message });
+      const summary = index === undefined ? { path, message } : { path, row: index, message };
+      summaries.add(summary);
+      details.push(summary);
     }
   };
 
@@ -75,7 +80,7 @@ export function createBodyValidator(spec: ModelSpec, rowSchema: object, maxBatch
     }
     if (details.length === 0) return { rows: Array.isArray(body) ? body : [body as Row] };
     // Ajv reports `required` before the other keywords: list problems by row, then in feature order.
-    details.sort((a, b) => (a.row ?? 0) - (b.row ?? 0) || order(a.field) - order(b.field));
+    details.sort((a, b) => (a.row ?? 0) - (b.row ?? 0) || rank(a) - rank(b));
     const first = details[0]!;
     const count = details.length === 1 ? 'one problem' : `${details.length} problems`;
     const shown = details.length > MAX_DETAILS ? ` (details list the first ${MAX_DETAILS}; ${details.length - MAX_DETAILS} more not listed)` : '';
