@@ -84,7 +84,7 @@ export function buildApp({ config, runtime, logger, onPrediction, onRequestError
   // A "__proto__" key is refused unless a feature has that name: then it is kept as an own
   // property (JSON.parse makes it one); safe because no code merges request objects into others.
   const protoIsFeature = modelSpec.features.some((f) => f.name === '__proto__') || modelSpec.idField === '__proto__';
-  registerJsonBodyParser(app, { protoAction: protoIsFeature ? 'ignore' : 'error', maxDepth: config.service.max_depth });
+  registerJsonBodyParser(app, { protoAction: protoIsFeature ? 'ignore' : 'error', maxDepth: config.service.max_depth, maxKeys: config.service.max_keys });
   registerRequestGuards(app);
   registerErrorHandler(app, { bodyLimitBytes: config.service.body_limit_bytes, onRequestError });
   const lifecycle = { draining: false };

@@ -8,6 +8,8 @@ export interface JsonBodyOptions {
   protoAction: 'error' | 'ignore';
   /** service.max_depth: the deepest nesting of arrays and objects a body may have. */
   maxDepth: number;
+  /** service.max_keys: the most keys one object of a body may have. */
+  maxKeys: number;
 }
 
 /**
@@ -25,9 +27,13 @@ export function registerJsonBodyParser(app: FastifyInstance, opts: JsonBodyOptio
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
     const bytes = body as Buffer;
     if (!isUtf8(bytes)) return done(new HttpError(400, `request body is not valid UTF-8 (near byte ${firstInvalidUtf8(bytes)}); send JSON encoded as UTF-8`), undefined);
+    // A scan of the bytes finds the depth and the widest object before JSON.parse builds anything;
+    // only a body over the depth limit is walked after parsing, for the path.
+    const shape = scanJson(bytes);
+    if (shape.widest > opts.maxKeys)
+      return done(new HttpError(400, `request body has an object with ${shape.widest} keys, over the limit of ${opts.maxKeys} (service.max_keys); a row has one key per feature`), undefined);
+    const tooDeep = shape.depth > opts.maxDepth;
     const text = bytes.toString('utf8');
-    // A scan of the bytes finds the depth; only a body over the limit is walked for the path.
-    const tooDeep = nestingDepth(bytes) > opts.maxDepth;
     parse(request, text, (err, value) => {
       if ((err as FastifyError | null)?.code === 'FST_ERR_CTP_INVALID_JSON_BODY') return done(explainInvalidJson(text), undefined);
       if (err) return done(err, undefined);
@@ -89,22 +95,33 @@ const OPEN_BRACE = 0x7b;
 const CLOSE_BRACKET = 0x5d;
 const CLOSE_BRACE = 0x7d;
 
-/** The deepest nesting of [ and { outside strings (of valid JSON: its depth of arrays and objects). */
-export function nestingDepth(bytes: Uint8Array): number {
+const COLON = 0x3a;
+
+/**
+ * Of valid JSON text: the deepest nesting of arrays and objects, and the most keys of one object
+ * (a colon outside strings ends a key). One pass over the bytes.
+ */
+export function scanJson(bytes: Uint8Array): { depth: number; widest: number } {
   let depth = 0;
   let max = 0;
+  let widest = 0;
   let inString = false;
+  // Keys so far of each open object; -1 for an open array.
+  const keys: number[] = [];
   for (let i = 0; i < bytes.length; i++) {
     const b = bytes[i]!;
     if (inString) {
       if (b === BACKSLASH) i++;
       else if (b === QUOTE) inString = false;
     } else if (b === QUOTE) inString = true;
-    else if (b === OPEN_BRACKET || b === OPEN_BRACE) {
+    else if (b === COLON) {
+      if (depth > 0 && keys[depth - 1]! >= 0 && ++keys[depth - 1]! > widest) widest = keys[depth - 1]!;
+    } else if (b === OPEN_BRACKET || b === OPEN_BRACE) {
+      keys[depth] = b === OPEN_BRACE ? 0 : -1;
       if (++depth > max) max = depth;
-    } else if (b === CLOSE_BRACKET || b === CLOSE_BRACE) depth--;
+    } else if ((b === CLOSE_BRACKET || b === CLOSE_BRACE) && depth > 0) depth--;
   }
-  return max;
+  return { depth: max, widest };
 }
 
 function pointerOf(level: Level): string {
