@@ -5,13 +5,11 @@
 // status, the { error } shape, the field or header named, a time bound, and that the in-flight
 // gauge is back at 0 afterwards (no request stays counted, aborted or not).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FastifyInstance } from 'fastify';
 import type { Config } from '../src/config.js';
-import type { OnnxModelRuntime } from '../src/model/onnx-runtime.js';
 import { exampleRow, modelSpec } from '../src/schemas/features.js';
 import type { FeatureSpec } from '../src/schemas/model-spec.js';
-import { pointer, row, startApp, testConfig, trainedConfig, UNKNOWN_FEATURE, wrongTypeValue } from './api-helpers.js';
-import { expectError, jsonRequest, rawRequest, requestBytes, trickle, type RawResponse, type Sending } from './raw-http.js';
+import { pointer, row, startServer, testConfig, UNKNOWN_FEATURE, wrongTypeValue } from './api-helpers.js';
+import { expectError, inFlight as readInFlight, jsonRequest, rawRequest, requestBytes, trickle, type RawResponse, type Sending } from './raw-http.js';
 
 /** An answer to bad input takes milliseconds; the bound leaves room for a loaded CI machine, far below the seconds a quadratic formatter took. */
 const FAST_MS = 2_000;
@@ -26,29 +24,18 @@ const settings = (c: Config) => {
 };
 /** The config the server runs with (its model dir aside): the cases are built from it. */
 const config = testConfig(settings);
-let cleanup: () => void;
-let app: FastifyInstance;
-let runtime: OnnxModelRuntime;
+let server: Awaited<ReturnType<typeof startServer>>;
 let port: number;
 
 beforeAll(async () => {
-  let trained: Config;
-  ({ config: trained, cleanup } = await trainedConfig(settings));
-  ({ app, runtime } = await startApp(trained));
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  port = (app.server.address() as { port: number }).port;
+  server = await startServer(settings);
+  port = server.port;
 }, 120_000);
 afterAll(async () => {
-  await app?.close();
-  await runtime?.close();
-  cleanup?.();
+  await server?.stop();
 });
 
-/** mlservice_http_requests_in_flight, read from GET /metrics (which is not counted in it). */
-async function inFlight(): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-  return Number(/^mlservice_http_requests_in_flight (\d+)$/m.exec(text)![1]);
-}
+const inFlight = () => readInFlight(port);
 
 /** The gauge settles when the last response's 'close' has run: a moment after the client has read it. */
 async function expectNothingInFlight(): Promise<void> {

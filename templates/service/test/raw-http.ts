@@ -112,3 +112,9 @@ export function expectError(res: RawResponse | null, status: number, named: stri
   expect(hit, `${where}\nshould name ${String(named)}`).toBe(true);
   return body;
 }
+
+/** mlservice_http_requests_in_flight, read from GET /metrics (which is not counted in it). */
+export async function inFlight(port: number): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  return Number(/^mlservice_http_requests_in_flight (\d+)$/m.exec(text)![1]);
+}

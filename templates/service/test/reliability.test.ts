@@ -7,32 +7,26 @@ import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../src/config.js';
-import type { OnnxModelRuntime } from '../src/model/onnx-runtime.js';
-import { row, startApp, trainedConfig, UNKNOWN_FEATURE } from './api-helpers.js';
-import { jsonRequest, rawRequest, requestBytes } from './raw-http.js';
+import { row, startServer, UNKNOWN_FEATURE } from './api-helpers.js';
+import { inFlight as readInFlight, jsonRequest, rawRequest, requestBytes } from './raw-http.js';
 
 const KEEP_ALIVE_MS = 800;
 let config: Config;
-let cleanup: () => void;
 let app: FastifyInstance;
-let runtime: OnnxModelRuntime;
+let server: Awaited<ReturnType<typeof startServer>>;
 let port: number;
 
 beforeAll(async () => {
-  ({ config, cleanup } = await trainedConfig((c) => {
+  server = await startServer((c) => {
     c.service.keep_alive_timeout_ms = KEEP_ALIVE_MS;
-  }));
-  ({ app, runtime } = await startApp(config));
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  port = (app.server.address() as { port: number }).port;
+  });
+  ({ config, app, port } = server);
 }, 120_000);
 afterAll(async () => {
-  await app?.close();
-  await runtime?.close();
-  cleanup?.();
+  await server?.stop();
 });
 
-const inFlight = async (): Promise<number> => Number(/^mlservice_http_requests_in_flight (\d+)$/m.exec(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text())![1]);
+const inFlight = () => readInFlight(port);
 
 describe('a 300 KB body of unknown keys', () => {
   const body = (() => {
