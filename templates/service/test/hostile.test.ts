@@ -129,6 +129,7 @@ const unknownKeys = (n: number) => {
   return r;
 };
 const firstRow = JSON.stringify(row());
+// Pollution keys come last: with duplicate keys JSON.parse keeps the last (a feature may be named __proto__ or constructor).
 const bodyCases: Case[] = [
   { name: 'one unknown key', send: predict(row({ [UNKNOWN_FEATURE]: 1 })), status: 400, named: UNKNOWN_FEATURE },
   { name: '500 unknown keys in one row: 20 listed, the rest counted', send: predict(unknownKeys(500)), status: 400, named: /480 more unknown keys in this body \(500 in all\)/ },
@@ -158,8 +159,8 @@ const bodyCases: Case[] = [
   { name: 'single-quoted JSON', send: predict("{'a': 1}"), status: 400, named: 'not valid JSON' },
   { name: 'a comment in JSON', send: predict(`/* x */ ${firstRow}`), status: 400, named: 'not valid JSON' },
   { name: 'two JSON documents', send: predict(`${firstRow}${firstRow}`), status: 400, named: 'not valid JSON' },
-  { name: '__proto__ pollution', send: predict(`{"__proto__": {"polluted": true}, ${firstRow.slice(1)}`), status: 400, named: '__proto__' },
-  { name: 'constructor.prototype pollution', send: predict(`{"constructor": {"prototype": {"polluted": true}}, ${firstRow.slice(1)}`), status: 400, named: 'constructor' },
+  { name: '__proto__ pollution', send: predict(`${firstRow.slice(0, -1)}, "__proto__": {"polluted": true}}`), status: 400, named: '__proto__' },
+  { name: 'constructor.prototype pollution', send: predict(`${firstRow.slice(0, -1)}, "constructor": {"prototype": {"polluted": true}}}`), status: 400, named: 'constructor' },
   { name: '__proto__ pollution inside a batch', send: predict(`[${firstRow}, {"__proto__": {"polluted": true}}]`), status: 400, named: '__proto__' },
   { name: 'invalid UTF-8 in a string (0xff)', send: predict(Buffer.concat([Buffer.from(`${firstRow.slice(0, -1)}, "${UNKNOWN_FEATURE}": "`), Buffer.from([0xff, 0xfe]), Buffer.from('"}')])), status: 400, named: 'UTF-8' },
   { name: 'an overlong UTF-8 sequence (0xc0 0xaf)', send: predict(Buffer.concat([Buffer.from('{"a": "'), Buffer.from([0xc0, 0xaf]), Buffer.from('"}')])), status: 400, named: 'UTF-8' },
