@@ -437,3 +437,22 @@ describe('Helm chart: the rules kube-score, Polaris and checkov apply', () => {
     expect(spread(single)).toBeUndefined();
   });
 });
+
+describe('Helm chart: shutdown matches the drain of config.yaml', () => {
+  /** What the service needs after SIGTERM, in seconds: the drain, the longest request, the log flush. */
+  const needed = (c: any) => (c.service.shutdown_grace_ms + c.service.request_timeout_ms + c.logging.fluentd.flush_timeout_ms) / 1000;
+
+  it.each([
+    ['the defaults', undefined],
+    ['a long drain and short requests', 'service:\n  name: iris-drain\n  shutdown_grace_ms: 20000\n  request_timeout_ms: 2500\nlogging:\n  fluentd:\n    flush_timeout_ms: 1000\n'],
+  ])('%s: terminationGracePeriodSeconds covers drain + request timeout + flush (+5 s), no preStop sleep', async (_name, config) => {
+    const r = await render(config === undefined ? {} : { config });
+    const pod = findManifest(r.manifests, 'Deployment').spec.template.spec;
+    expect(pod.terminationGracePeriodSeconds).toBe(Math.ceil(needed(r.config)) + 5);
+    expect(pod.terminationGracePeriodSeconds).toBeGreaterThan(needed(r.config));
+    // The service drains by itself on SIGTERM; a preStop sleep would only delay that.
+    expect(container(findManifest(r.manifests, 'Deployment')).lifecycle).toBeUndefined();
+    const values = parseYaml(readFileSync(join(r.dir, r.chart, 'values.yaml'), 'utf8'));
+    expect(values.terminationGracePeriodSeconds).toBe(pod.terminationGracePeriodSeconds);
+  });
+});

@@ -107,6 +107,12 @@ export function deployContext(spec: ServiceSpec) {
       min: gate.min === undefined ? '' : String(gate.min),
       max: gate.max === undefined ? '' : String(gate.max),
     },
+    /**
+     * The pod's time after SIGTERM (chart terminationGracePeriodSeconds): the drain of
+     * service.shutdown_grace_ms, the longest request (service.request_timeout_ms), the prediction
+     * log's flush (logging.fluentd.flush_timeout_ms), and 5 s to close the model and exit.
+     */
+    terminationGracePeriodSeconds: Math.ceil((spec.config.service.shutdown_grace_ms + spec.config.service.request_timeout_ms + spec.config.logging.fluentd.flush_timeout_ms) / 1000) + 5,
     /** config.yaml as the `config:` block of the chart's values.yaml (carried by the ConfigMap). */
     helmConfigYaml: toYaml({ config: spec.config }).trimEnd(),
   };

@@ -7,6 +7,7 @@ import type { Config } from './config.js';
 import { registerErrorHandler } from './errors.js';
 import { registerFeedbackMetrics } from './feedback/metrics.js';
 import { FeedbackMonitor, type FeedbackListener } from './feedback/monitor.js';
+import { httpServerOptions, registerRequestGuards } from './http-guards.js';
 import { registerJsonBodyParser } from './json-body.js';
 import { registerMetrics } from './metrics/plugin.js';
 import { createMetrics, type ServiceMetrics } from './metrics/registry.js';
@@ -29,6 +30,8 @@ declare module 'fastify' {
     runtime: ModelRuntime;
     /** The Prometheus registry and the service's metrics (src/metrics/); add yours with registers: [app.metrics.registry]. */
     metrics: ServiceMetrics;
+    /** draining: set on SIGTERM (server.ts): not ready, and every answer says Connection: close. */
+    lifecycle: { draining: boolean };
   }
 }
 
@@ -66,8 +69,7 @@ export function buildApp({ config, runtime, logger, onPrediction, onRequestError
     // the latency of the prediction log) only when it has a logger.
     ...(logger === undefined ? { logger: { level: config.logging.level, redact: REDACTED_PATHS } } : { loggerInstance: logger || pino({ level: 'silent' }) }),
     bodyLimit: config.service.body_limit_bytes,
-    requestTimeout: config.service.request_timeout_ms,
-    connectionTimeout: config.service.request_timeout_ms,
+    ...httpServerOptions(config.service),
     // requestIdHeader would take the header as it is; genReqId checks it first.
     requestIdHeader: false,
     genReqId: requestId,
@@ -85,10 +87,15 @@ export function buildApp({ config, runtime, logger, onPrediction, onRequestError
   // A "__proto__" key is refused unless a feature has that name: then it is kept as an own
   // property (JSON.parse makes it one); safe because no code merges request objects into others.
   const protoIsFeature = modelSpec.features.some((f) => f.name === '__proto__') || modelSpec.idField === '__proto__';
-  registerJsonBodyParser(app, { protoAction: protoIsFeature ? 'ignore' : 'error' });
+  registerJsonBodyParser(app, { protoAction: protoIsFeature ? 'ignore' : 'error', maxDepth: config.service.max_depth, maxKeys: config.service.max_keys });
+  registerRequestGuards(app);
   registerErrorHandler(app, { bodyLimitBytes: config.service.body_limit_bytes, onRequestError });
+  const lifecycle = { draining: false };
+  app.decorate('lifecycle', lifecycle);
   app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
+    // Draining: each keep-alive client moves to another replica after its current request.
+    if (lifecycle.draining) reply.header('connection', 'close');
     done();
   });
   if (app.log.level === 'debug' || app.log.level === 'trace')

@@ -36,6 +36,14 @@ export const RUNTIME_SECTIONS = {
     request_timeout_ms: z.number().int().min(100).default(10_000),
     /** The Python template's API for its clients (POST /api/predictions, /api/proba_predictions, GET /ping); on for a migrated legacy config. */
     legacy_api: z.boolean().default(false),
+    /** An idle keep-alive connection is closed after this long. */
+    keep_alive_timeout_ms: z.number().int().min(100).default(5_000),
+    /** The deepest nesting of arrays and objects in a request body (a /predict batch needs 2, an OIP request 5). */
+    max_depth: z.number().int().min(8).max(1_000).default(64),
+    /** The most keys of one JSON object in a request body (a row has one per feature); checked before the body is parsed. */
+    max_keys: z.number().int().min(16).max(1_000_000).default(1_000),
+    /** On SIGTERM: not ready at once, still serving (with Connection: close) this long, then close and exit. */
+    shutdown_grace_ms: z.number().int().min(0).max(600_000).default(5_000),
   }),
   model: section({
     /** Filled in by the generator with the service name when absent. */

@@ -2,6 +2,11 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { RequestErrorListener } from './prediction-event.js';
 
+/** At most this many details in one answer (a 256-row batch of bad rows would be huge otherwise); the message counts the rest. */
+export const MAX_DETAILS = 50;
+/** At most this many unknown keys of one row (or feedback body) are listed; the rest are counted. */
+export const MAX_ROW_DETAILS = 20;
+
 /** One problem with a request: where it is (JSON Pointer into the body) and what was wrong. */
 export interface ErrorDetail {
   path: string;

@@ -79,3 +79,17 @@ export const UNKNOWN_FEATURE = (() => {
 })();
 
 export const pointer = (name: string) => name.replace(/~/g, '~0').replace(/\//g, '~1');
+
+/** A trained service on a free port of 127.0.0.1 (real sockets); stop() closes it and removes the bundle. */
+export async function startServer(overrides?: (c: Config) => void) {
+  const { config, cleanup } = await trainedConfig(overrides);
+  const { app, runtime } = await startApp(config);
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const port = (app.server.address() as { port: number }).port;
+  const stop = async () => {
+    await app.close();
+    await runtime.close();
+    cleanup();
+  };
+  return { config, app, runtime, port, stop };
+}

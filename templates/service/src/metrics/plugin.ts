@@ -4,9 +4,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunc
 
 export const METRICS_PATH = '/metrics';
 
-/** Per request: 0 not tracked (GET /metrics), 1 in flight, 2 out of flight (client gone) and not yet counted. */
-const STATE = 'mlsMetricsState';
-type Tracked = FastifyRequest & { [STATE]: number };
+/** Per request: whether it is in the HTTP metrics (GET /metrics is not). */
+const TRACKED = 'mlsMetricsTracked';
+type Tracked = FastifyRequest & { [TRACKED]: boolean };
 
 /**
  * Adds GET /metrics and the hooks that count requests, unless config metrics.enabled is false.
@@ -18,28 +18,21 @@ export function registerMetrics(app: FastifyInstance): void {
   const { metrics } = app;
   if (!metrics.enabled) return;
 
-  app.decorateRequest(STATE, 0);
-  app.addHook('onRequest', (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction) => {
-    if (request.routeOptions.url !== METRICS_PATH) {
-      (request as Tracked)[STATE] = 1;
+  app.decorateRequest(TRACKED, false);
+  // In flight from onRequest until the response's 'close': Node emits it exactly once per response,
+  // when it is sent or when the connection ends first (client gone, timeout, a body shorter than its
+  // Content-Length), also when fastify runs no further hook for the request.
+  const ended = () => metrics.requestEnded();
+  app.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => {
+    if (request.routeOptions.url !== METRICS_PATH && !reply.raw.closed) {
+      (request as Tracked)[TRACKED] = true;
       metrics.requestStarted();
-    }
-    done();
-  });
-  app.addHook('onRequestAbort', (request: FastifyRequest, done: HookHandlerDoneFunction) => {
-    if ((request as Tracked)[STATE] === 1) {
-      (request as Tracked)[STATE] = 2;
-      metrics.requestEnded();
+      reply.raw.once('close', ended);
     }
     done();
   });
   app.addHook('onResponse', (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => {
-    const state = (request as Tracked)[STATE];
-    if (state !== 0) {
-      if (state === 1) metrics.requestEnded();
-      (request as Tracked)[STATE] = 0;
-      metrics.observeRequest(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
-    }
+    if ((request as Tracked)[TRACKED]) metrics.observeRequest(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
     done();
   });
 

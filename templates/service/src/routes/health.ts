@@ -4,7 +4,7 @@ import { liveResponse, readyResponse } from '../schemas/api.js';
 
 /** Kubernetes probes: live while the process answers; ready once the model is loaded and warmed up. */
 const healthRoutes: FastifyPluginAsync = async (app) => {
-  const { runtime } = app;
+  const { runtime, lifecycle } = app;
 
   app.get('/health/live', {
     schema: { tags: ['health'], summary: 'Liveness: 200 while the process runs', response: { 200: liveResponse } },
@@ -14,10 +14,11 @@ const healthRoutes: FastifyPluginAsync = async (app) => {
   app.get('/health/ready', {
     schema: {
       tags: ['health'],
-      summary: 'Readiness: 200 once the model is loaded and a warm-up inference ran, else 503',
+      summary: 'Readiness: 200 once the model is loaded and a warm-up inference ran; 503 before, and from SIGTERM on (draining)',
       response: { 200: readyResponse, 503: readyResponse },
     },
     handler: async (_request, reply) => {
+      if (lifecycle.draining) return reply.code(503).send({ status: 'draining' });
       if (!runtime.ready) return reply.code(503).send({ status: 'loading' });
       const meta = runtime.metadata;
       return { status: 'ready', model: { name: meta.model_name, uuid: meta.model_uuid, created_at: meta.created_at } };

@@ -97,7 +97,7 @@ export const liveResponse = {
 export const readyResponse = {
   type: 'object',
   properties: {
-    status: { type: 'string', enum: ['ready', 'loading'] },
+    status: { type: 'string', enum: ['ready', 'loading', 'draining'] },
     model: { type: 'object', properties: { name: { type: 'string' }, uuid: { type: 'string' }, created_at: { type: 'string' } } },
   },
   required: ['status'],

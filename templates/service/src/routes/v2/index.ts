@@ -84,7 +84,7 @@ const oipRoutes: FastifyPluginAsync<OipRouteOptions> = async (app, opts) => {
 
   app.get('/v2/health/ready', {
     schema: { tags, summary: 'Server ready: 200 once the model is loaded and warmed up, else 503', response: { 200: readyAnswer, 503: readyAnswer } },
-    handler: async (_request, reply) => (runtime.ready ? { ready: true } : reply.code(503).send({ ready: false })),
+    handler: async (_request, reply) => (runtime.ready && !app.lifecycle.draining ? { ready: true } : reply.code(503).send({ ready: false })),
   });
 
   app.get('/v2', {
