@@ -39,7 +39,7 @@
 // callers pass a fresh record and do not change it afterwards.
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
-import type { FromWorker, ToWorker, WorkerInit } from './fluent-worker-protocol.js';
+import type { FromWorker, ToWorker, WireRecord, WorkerInit } from './fluent-worker-protocol.js';
 
 /** Records go to the worker (and from it to Fluentd, one chunk per tag) at most this often... */
 export const FLUSH_INTERVAL_MS = 20;
@@ -95,7 +95,7 @@ export interface ForwarderStats {
 interface HeldBatch {
   labels: string[];
   times: number[];
-  records: Record<string, unknown>[];
+  records: WireRecord[];
   /** 1 where the record is settled. */
   done: Uint8Array;
   open: number;
@@ -120,7 +120,7 @@ export class FluentForwarder {
   // The batch being filled (not yet posted to the worker).
   private labels: string[] = [];
   private times: number[] = [];
-  private records: Record<string, unknown>[] = [];
+  private records: WireRecord[] = [];
   private batchTimer: NodeJS.Timeout | null = null;
 
   // The worker and what it holds.
@@ -145,6 +145,15 @@ export class FluentForwarder {
 
   /** Takes a record for `<tagPrefix>.<label>`; false when it was dropped (buffer full or closed). Never throws, never waits. */
   send(label: string, record: Record<string, unknown>, timeMs = Date.now()): boolean {
+    return this.take(label, record, timeMs);
+  }
+
+  /** As send(), with the record already serialised as a JSON object (the prediction log's, record-json.ts). */
+  sendJson(label: string, json: string, timeMs = Date.now()): boolean {
+    return this.take(label, json, timeMs);
+  }
+
+  private take(label: string, record: WireRecord, timeMs: number): boolean {
     if (this.closed || this.degraded || this.pending >= this.opts.bufferMaxRecords) {
       this.drop(this.degraded && !this.closed ? 'unavailable' : 'full');
       return false;
@@ -259,7 +268,7 @@ export class FluentForwarder {
     this.postBatch(labels, times, records);
   }
 
-  private postBatch(labels: string[], times: number[], records: Record<string, unknown>[]): void {
+  private postBatch(labels: string[], times: number[], records: WireRecord[]): void {
     const id = this.nextBatchId++;
     const batch: HeldBatch = { labels, times, records, done: new Uint8Array(records.length), open: records.length };
     this.held.set(id, batch);
@@ -368,7 +377,7 @@ export class FluentForwarder {
     for (const b of batches) {
       const labels: string[] = [];
       const times: number[] = [];
-      const records: Record<string, unknown>[] = [];
+      const records: WireRecord[] = [];
       for (let i = 0; i < b.records.length; i++) {
         if (b.done[i]) continue;
         labels.push(b.labels[i]!);

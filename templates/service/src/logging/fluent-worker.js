@@ -126,10 +126,15 @@ function encodable(value, depth) {
  * @param {number} batch
  * @param {number} index
  * @param {string} label
- * @param {Record<string, unknown>} record
+ * @param {Record<string, unknown> | null} record
  * @param {EventTime} time
  */
 function attempt(batch, index, label, record, time) {
+  if (record === null) {
+    unencodableError ??= 'a record sent as JSON that is not JSON';
+    settle(unencodable, batch, index);
+    return;
+  }
   if (!encodable(record, 0)) {
     unencodableError ??= 'a value msgpack cannot encode (bigint, a cycle, or nesting deeper than 64)';
     settle(unencodable, batch, index);
@@ -181,6 +186,20 @@ async function close(timeoutMs) {
   post({ t: 'closed' });
 }
 
+/**
+ * A record as the main thread sent it: an object, or its JSON (parsed here, off the main thread).
+ * @param {import('./fluent-worker-protocol.js').WireRecord | undefined} wire
+ * @returns {Record<string, unknown> | null} null when the text is not JSON
+ */
+function record(wire) {
+  if (typeof wire !== 'string') return /** @type {Record<string, unknown>} */ (wire);
+  try {
+    return JSON.parse(wire);
+  } catch {
+    return null; // never the case for the prediction log's own JSON
+  }
+}
+
 port.on('message', (/** @type {ToWorker} */ message) => {
   switch (message.t) {
     case 'batch': {
@@ -188,7 +207,7 @@ port.on('message', (/** @type {ToWorker} */ message) => {
       pending += records.length;
       for (let i = 0; i < records.length; i++) {
         if (closed) settle(failed, id, i);
-        else attempt(id, i, /** @type {string} */ (labels[i]), /** @type {Record<string, unknown>} */ (records[i]), EventTime.fromTimestamp(/** @type {number} */ (times[i])));
+        else attempt(id, i, /** @type {string} */ (labels[i]), record(records[i]), EventTime.fromTimestamp(/** @type {number} */ (times[i])));
       }
       // The main thread already waited FLUSH_INTERVAL_MS for this batch: write it now.
       if (!closed) client.flush().catch(() => undefined);

@@ -7,7 +7,7 @@
 //   <tag_prefix>.feedback     one record per valid POST /feedback, matched or not (logFeedback, src/feedback/record.ts)
 // The service's other logs (start-up, request logs, the forwarder's own state) go to stdout only.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { ModelMetadata } from '../model/runtime.js';
 import type { PredictionEvent, PredictionListener } from '../prediction-event.js';
@@ -15,6 +15,7 @@ import { modelSpec } from '../schemas/features.js';
 import type { ModelSpec } from '../schemas/model-spec.js';
 import type { FeedbackRecord } from '../feedback/record.js';
 import { FluentForwarder, type ForwarderStats } from './fluent-forwarder.js';
+import { PredictionJson } from './record-json.js';
 import { driftRecord, errorRecord, predictionRecords, type DriftRecord, type RecordContext } from './records.js';
 
 export const PREDICTION_TAG = 'prediction';
@@ -40,12 +41,14 @@ export class PredictionLog {
   private readonly ctx: RecordContext;
   private readonly log: Logger;
   private readonly model: () => ModelMetadata | null;
+  private readonly json: PredictionJson;
 
   constructor(opts: PredictionLogOptions) {
     const { logging, service } = opts.config;
     this.ctx = { spec: opts.spec ?? modelSpec, service: { name: service.name, version: service.version } };
     this.log = opts.logger;
     this.model = opts.model;
+    this.json = new PredictionJson(this.ctx.service);
     const f = logging.fluentd;
     this.forwarder = f.enabled
       ? new FluentForwarder({
@@ -65,10 +68,15 @@ export class PredictionLog {
   readonly onPrediction: PredictionListener = (event: PredictionEvent) => {
     try {
       const now = new Date();
-      for (const record of predictionRecords(this.ctx, event, now)) {
-        const fields = stdoutFields(record);
-        this.log.info(fields, 'prediction');
-        this.forwarder?.send(PREDICTION_TAG, record as unknown as Record<string, unknown>, now.getTime());
+      const toStdout = this.log.isLevelEnabled('info');
+      if (!toStdout && this.forwarder === null) return;
+      const records = predictionRecords(this.ctx, event, now);
+      const time = records[0]?.time ?? now.toISOString();
+      const stream = (this.log as unknown as Record<symbol, DestinationStream>)[pino.symbols.streamSym]!;
+      for (const record of records) {
+        const body = this.json.body(record);
+        if (toStdout) stream.write(this.json.line(time, body));
+        this.forwarder?.sendJson(PREDICTION_TAG, this.json.record(time, body), now.getTime());
       }
     } catch (err) {
       this.log.error({ err, request_id: event.requestId }, 'prediction log record could not be built');
