@@ -9,7 +9,6 @@ export const SERVICE_DEPENDENCIES = {
   ajv: '8.20.0',
   'csv-parse': '5.5.6',
   fastify: '5.12.8',
-  'fast-json-stringify': '7.3.10',
   'onnx-proto': '8.0.1',
   'onnxruntime-node': '1.30.0',
   pino: '10.4.0',

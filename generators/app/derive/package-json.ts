@@ -18,7 +18,6 @@ export function packageJson(spec: ServiceSpec): Record<string, unknown> {
       dev: 'npm run build && node dist/src/server.js',
       test: 'vitest run',
       bench: 'npm run build && node dist/bench/bench.js',
-      'bench:logging': 'npm run build && node dist/bench/logging-bench.js',
     },
     dependencies: { ...SERVICE_DEPENDENCIES },
     devDependencies: { ...SERVICE_DEV_DEPENDENCIES },

@@ -16,7 +16,7 @@ import type { ModelSpec } from '../schemas/model-spec.js';
 import type { FeedbackRecord } from '../feedback/record.js';
 import { FluentForwarder, type ForwarderStats } from './fluent-forwarder.js';
 import { PredictionJson } from './record-json.js';
-import { driftRecord, errorRecord, predictionRecords, type DriftRecord, type RecordContext } from './records.js';
+import { driftRecord, errorRecord, type DriftRecord, type RecordContext } from './records.js';
 
 export const PREDICTION_TAG = 'prediction';
 export const ERROR_TAG = 'error';
@@ -48,7 +48,7 @@ export class PredictionLog {
     this.ctx = { spec: opts.spec ?? modelSpec, service: { name: service.name, version: service.version } };
     this.log = opts.logger;
     this.model = opts.model;
-    this.json = new PredictionJson(this.ctx.service);
+    this.json = new PredictionJson(this.ctx);
     const f = logging.fluentd;
     this.forwarder = f.enabled
       ? new FluentForwarder({
@@ -67,17 +67,13 @@ export class PredictionLog {
   /** The /predict seam (src/prediction-event.ts): builds the records and hands them on; never throws or waits. */
   readonly onPrediction: PredictionListener = (event: PredictionEvent) => {
     try {
-      const now = new Date();
       const toStdout = this.log.isLevelEnabled('info');
       if (!toStdout && this.forwarder === null) return;
-      const records = predictionRecords(this.ctx, event, now);
-      const time = records[0]?.time ?? now.toISOString();
-      const stream = (this.log as unknown as Record<symbol, DestinationStream>)[pino.symbols.streamSym]!;
-      for (const record of records) {
-        const body = this.json.body(record);
-        if (toStdout) stream.write(this.json.line(time, body));
-        this.forwarder?.sendJson(PREDICTION_TAG, this.json.record(time, body), now.getTime());
-      }
+      const now = new Date();
+      const { lines, records } = this.json.serialise(event, now, this.forwarder !== null);
+      // The logger's own stream: the lines keep their order with the service's other log lines.
+      if (toStdout) (this.log as unknown as Record<symbol, DestinationStream>)[pino.symbols.streamSym]!.write(lines);
+      if (this.forwarder) for (const record of records) this.forwarder.sendJson(PREDICTION_TAG, record, now.getTime());
     } catch (err) {
       this.log.error({ err, request_id: event.requestId }, 'prediction log record could not be built');
     }
