@@ -5,11 +5,13 @@
 // WHY NOT the logger (pino) per row: it serialises every field of every row again (model, service,
 // redacted names, request ID), runs redaction and a clock per line; that was most of the CPU of a
 // 64-row /predict. Here what a request's rows share is serialised once per request, and each row's
-// own values (built by the same helpers as predictionRecords in records.ts) with JSON.stringify, so
-// a line is byte for byte what JSON.stringify of the record gives (test/logging-lines.test.ts).
-// fast-json-stringify was measured too: no faster than JSON.stringify on these records.
+// own values with JSON.stringify per value, so that a line is byte for byte what JSON.stringify of
+// predictionRecords' record gives (test/logging-lines.test.ts checks it on the service's own spec).
+// fast-json-stringify was measured too: no faster than JSON.stringify on these records; the cost
+// was in serialising the shared parts again for every row.
 import { randomUUID } from 'node:crypto';
-import { requestPart, rowEntity, rowFeatures, rowOutputs, type AnsweredRows, type RecordContext } from './records.js';
+import type { Prediction } from '../model/runtime.js';
+import { requestPart, rowEntity, type AnsweredRows, type RecordContext } from './records.js';
 
 export interface SerialisedPredictions {
   /** The stdout lines of every row, each ending in a newline. */
@@ -21,10 +23,16 @@ export interface SerialisedPredictions {
 export class PredictionJson {
   private readonly serviceJson: string;
   private readonly linePrefix: string;
+  /** `"name":` of each logged feature, in spec order (rowFeatures' keys). */
+  private readonly featureKeys: { name: string; key: string }[];
+  /** `{"label":"…","probability":` per class label, built on first use. */
+  private readonly topNHeads = new Map<string, string>();
 
   constructor(private readonly ctx: RecordContext, level = 'info') {
     this.serviceJson = JSON.stringify(ctx.service);
     this.linePrefix = `{"level":${JSON.stringify(level)},"time":`;
+    // As rowFeatures builds its plain object: a feature named __proto__ never becomes an own key there.
+    this.featureKeys = ctx.spec.features.filter((f) => !f.redact && f.name !== '__proto__').map((f) => ({ name: f.name, key: `${JSON.stringify(f.name)}:` }));
   }
 
   /**
@@ -41,17 +49,45 @@ export class PredictionJson {
     const model = `,"model":${JSON.stringify(shared.model)},"features":`;
     const redacted = `,"redacted":${JSON.stringify(shared.redacted)},"label":`;
     const latency = `,"latency_ms":${JSON.stringify(shared.latency_ms)}`;
-    let lines = '';
+    const lines: string[] = [];
     const records: string[] = [];
     for (let i = 0; i < event.predictions.length; i++) {
       const p = event.predictions[i]!;
       const row = event.rows[i];
-      const outputs = JSON.stringify(rowOutputs(p));
-      const tail = `${latency}${outputs.length > 2 ? `,${outputs.slice(1, -1)}` : ''}`;
-      const body = `${randomUUID()}${requestId}${i}${batchSize}${JSON.stringify(rowEntity(this.ctx, row, p))}${model}${JSON.stringify(rowFeatures(this.ctx, row))}${redacted}${JSON.stringify(p.label)}${tail}`;
-      lines += `${lineHead}${body},"msg":"prediction"}\n`;
+      const body = `${randomUUID()}${requestId}${i}${batchSize}${JSON.stringify(rowEntity(this.ctx, row, p))}${model}${this.features(row)}${redacted}${JSON.stringify(p.label)}${latency}${this.outputs(p)}`;
+      lines.push(`${lineHead}${body},"msg":"prediction"}\n`);
       if (forFluentd) records.push(`${recordHead}${body},"service":${this.serviceJson}}`);
     }
-    return { lines, records };
+    return { lines: lines.join(''), records };
+  }
+
+  /** JSON.stringify(rowFeatures(ctx, row)), without building the object. */
+  private features(row: Record<string, unknown> | undefined): string {
+    if (row === undefined) return '{}';
+    let out = '{';
+    for (const { name, key } of this.featureKeys) {
+      const v = row[name];
+      if (v === undefined) continue;
+      out += `${out.length > 1 ? ',' : ''}${key}${JSON.stringify(v)}`;
+    }
+    return `${out}}`;
+  }
+
+  /** `,"top_n":[…],"probability":…` or `,"value":…`: JSON.stringify(rowOutputs(p)) without its braces. */
+  private outputs(p: Prediction): string {
+    let out = '';
+    if (p.probabilities) {
+      let top = '';
+      for (const label in p.probabilities) {
+        let head = this.topNHeads.get(label);
+        if (head === undefined) this.topNHeads.set(label, (head = `{"label":${JSON.stringify(label)},"probability":`));
+        top += `${top === '' ? '' : ','}${head}${JSON.stringify(p.probabilities[label])}}`;
+      }
+      out += `,"top_n":[${top}]`;
+      const own = p.label !== null ? p.probabilities[p.label] : undefined;
+      if (own !== undefined) out += `,"probability":${JSON.stringify(own)}`;
+    }
+    if (p.value !== undefined) out += `,"value":${JSON.stringify(p.value)}`;
+    return out;
   }
 }
