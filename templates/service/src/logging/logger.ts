@@ -6,8 +6,8 @@ import { stdoutDestination } from './stdout.js';
 
 /**
  * The service's logger: JSON lines on stdout (always, for `kubectl logs` and node-level log
- * collectors; buffered and flushed on exit: stdout.ts), ISO 8601 `time`, level as a word. Level from config logging.level (LOG_LEVEL /
- * MLS_LOGGING_LEVEL). Tests pass their own destination to read the lines.
+ * collectors; buffered, flushed on exit: stdout.ts), ISO 8601 `time`, level as a word. Level from
+ * config logging.level (LOG_LEVEL / MLS_LOGGING_LEVEL). Tests pass their own destination to read the lines.
  */
 export function createLogger(config: Pick<Config, 'logging' | 'service'>, destination?: DestinationStream): Logger {
   return pino(
