@@ -123,26 +123,31 @@ export class PredictionLog {
    * /predict route calls onPrediction itself.
    */
   attach(app: FastifyInstance): void {
-    app.addHook('onSend', async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
+    // Callback hooks (not async ones): they run on every request, and an async hook costs a promise each time.
+    app.addHook('onSend', (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (err: null, payload: unknown) => void) => {
       if (reply.statusCode >= 400) (request as WithErrorBody)[kErrorBody] = payload;
-      return payload;
+      done(null, payload);
     });
-    app.addHook('onResponse', async (request: FastifyRequest, reply: FastifyReply) => {
-      if (reply.statusCode < 400) return;
-      const raw = (request as WithErrorBody)[kErrorBody];
-      let body: unknown = raw;
-      if (typeof raw === 'string' || Buffer.isBuffer(raw)) {
-        try {
-          body = JSON.parse(raw.toString());
-        } catch {
-          body = {};
-        }
-      }
-      this.logError({ requestId: String(request.id), method: request.method, url: request.url, statusCode: reply.statusCode, latencyMs: reply.elapsedTime, body });
+    app.addHook('onResponse', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
+      if (reply.statusCode >= 400) this.onFailedResponse(request, reply);
+      done();
     });
     app.addHook('onClose', async () => {
       await this.close();
     });
+  }
+
+  private onFailedResponse(request: FastifyRequest, reply: FastifyReply): void {
+    const raw = (request as WithErrorBody)[kErrorBody];
+    let body: unknown = raw;
+    if (typeof raw === 'string' || Buffer.isBuffer(raw)) {
+      try {
+        body = JSON.parse(raw.toString());
+      } catch {
+        body = {};
+      }
+    }
+    this.logError({ requestId: String(request.id), method: request.method, url: request.url, statusCode: reply.statusCode, latencyMs: reply.elapsedTime, body });
   }
 
   stats(): ForwarderStats | null {
