@@ -9,21 +9,19 @@ export interface WorkerInit {
   tagPrefix: string;
   reconnectIntervalMs: number;
   ackTimeoutMs: number;
-  /** Chunking of the client inside the worker (records of a batch are flushed at once anyway). */
-  flushIntervalMs: number;
 }
 
 /**
- * A record as the main thread hands it over: an object (structured clone), or its JSON text, which
- * the worker parses; a string costs the main thread a copy instead of a clone of every field.
+ * A record as the main thread hands it over: an object (structured clone, encoded by the worker), or
+ * the record already encoded as a msgpack map (the prediction log's, record-msgpack.ts).
  */
-export type WireRecord = Record<string, unknown> | string;
+export type WireRecord = Record<string, unknown> | Uint8Array;
 
 /** Main thread -> worker. */
 export type ToWorker =
   /**
    * Records i of the batch: tag `<tagPrefix>.<labels[i]>`, time times[i] (ms since the epoch), record
-   * records[i]: an object, or the record already serialised as JSON (see WireRecord).
+   * records[i]: an object, or the record already encoded as msgpack (see WireRecord).
    */
   | { t: 'batch'; id: number; labels: string[]; times: number[]; records: WireRecord[] }
   /** Send every record waiting for its retry timer now. */

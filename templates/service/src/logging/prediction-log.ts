@@ -6,6 +6,7 @@
 //   <tag_prefix>.drift        one record per drift threshold crossing of a feature (logDrift, src/monitoring/drift.ts)
 //   <tag_prefix>.feedback     one record per valid POST /feedback, matched or not (logFeedback, src/feedback/record.ts)
 // The service's other logs (start-up, request logs, the forwarder's own state) go to stdout only.
+import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { pino, type DestinationStream, type Logger } from 'pino';
 import type { Config } from '../config.js';
@@ -16,6 +17,7 @@ import type { ModelSpec } from '../schemas/model-spec.js';
 import type { FeedbackRecord } from '../feedback/record.js';
 import { FluentForwarder, type ForwarderStats } from './fluent-forwarder.js';
 import { PredictionJson } from './record-json.js';
+import { PredictionMsgpack } from './record-msgpack.js';
 import { driftRecord, errorRecord, type DriftRecord, type RecordContext } from './records.js';
 
 export const PREDICTION_TAG = 'prediction';
@@ -42,6 +44,7 @@ export class PredictionLog {
   private readonly log: Logger;
   private readonly model: () => ModelMetadata | null;
   private readonly json: PredictionJson;
+  private readonly msgpack: PredictionMsgpack | null;
 
   constructor(opts: PredictionLogOptions) {
     const { logging, service } = opts.config;
@@ -62,6 +65,7 @@ export class PredictionLog {
           logger: opts.logger,
         })
       : null;
+    this.msgpack = this.forwarder ? new PredictionMsgpack(this.ctx) : null;
   }
 
   /** The /predict seam (src/prediction-event.ts): builds the records and hands them on; never throws or waits. */
@@ -70,10 +74,11 @@ export class PredictionLog {
       const toStdout = this.log.isLevelEnabled('info');
       if (!toStdout && this.forwarder === null) return;
       const now = new Date();
-      const { lines, records } = this.json.serialise(event, now, this.forwarder !== null);
+      // One event_id per row, the same on stdout and in Fluentd.
+      const eventIds = event.predictions.map(() => randomUUID());
       // The logger's own stream: the lines keep their order with the service's other log lines.
-      if (toStdout) (this.log as unknown as Record<symbol, DestinationStream>)[pino.symbols.streamSym]!.write(lines);
-      if (this.forwarder) for (const record of records) this.forwarder.sendJson(PREDICTION_TAG, record, now.getTime());
+      if (toStdout) (this.log as unknown as Record<symbol, DestinationStream>)[pino.symbols.streamSym]!.write(this.json.serialise(event, now, eventIds));
+      if (this.forwarder && this.msgpack) for (const record of this.msgpack.serialise(event, now, eventIds)) this.forwarder.sendPacked(PREDICTION_TAG, record, now.getTime());
     } catch (err) {
       this.log.error({ err, request_id: event.requestId }, 'prediction log record could not be built');
     }
