@@ -12,7 +12,7 @@
 //     receiver in its own process (fluent-receiver.ts): the cost of forwarding, and every record counted.
 // Options: --seconds 10 --connections 50 --batch 64 --rounds 3 --warmup 1 --fluentd
 import { spawn, fork, type ChildProcess } from 'node:child_process';
-import { closeSync, createReadStream, existsSync, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { closeSync, createReadStream, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -51,6 +51,10 @@ const { values } = parseArgs({
 const TARGETS = { oneRowRatio: 0.8, batchRatio: 0.5, oneRowP99Ms: 10, spread: 0.1, rssMb: 150, readyMs: 1_000, fluentdCost: 0.1 };
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url)); // the service folder (this file runs from dist/bench/)
+/** Node's flags of `npm start` (package.json), so that every process here runs as the service does. */
+const NODE_FLAGS = String((JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start)
+  .split(/\s+/)
+  .filter((a) => a.startsWith('--'));
 
 interface Server {
   name: string;
@@ -96,13 +100,13 @@ function freePort(): Promise<number> {
   });
 }
 
-/** Starts `node <entry>` in the service folder, stdout to a file, and waits for GET /health/ready. */
+/** Starts `node <npm start's flags> <entry>` in the service folder, stdout to a file, and waits for GET /health/ready. */
 async function start(name: string, entry: string, path: string, tmp: string, env: Record<string, string>): Promise<Server> {
   const port = await freePort();
   const stdoutFile = join(tmp, `${name.replace(/\W+/g, '-')}.stdout.log`);
   const out = openSync(stdoutFile, 'w');
   const started = performance.now();
-  const child = spawn(process.execPath, [entry], { cwd: ROOT, env: { ...process.env, ...env, HOST: '127.0.0.1', PORT: String(port) }, stdio: ['ignore', out, 'inherit'] });
+  const child = spawn(process.execPath, [...NODE_FLAGS, entry], { cwd: ROOT, env: { ...process.env, ...env, HOST: '127.0.0.1', PORT: String(port) }, stdio: ['ignore', out, 'inherit'] });
   closeSync(out);
   const deadline = Date.now() + 30_000;
   for (;;) {
