@@ -273,7 +273,8 @@ export class FluentForwarder {
     const batch: HeldBatch = { labels, times, records, done: new Uint8Array(records.length), open: records.length };
     this.held.set(id, batch);
     try {
-      this.worker!.postMessage({ t: 'batch', id, labels, times, records } satisfies ToWorker);
+      const wire = packRecords(records);
+      this.worker!.postMessage({ t: 'batch', id, labels, times, ...wire } satisfies ToWorker, [wire.packed.buffer as ArrayBuffer]);
     } catch (err) {
       // A record that cannot be cloned (a function, a symbol...): find it, send the others.
       this.held.delete(id);
@@ -500,4 +501,31 @@ export class FluentForwarder {
       else this.log.warn({ dropped: since, dropped_total: this.counts.dropped, lost_total: this.counts.lost }, 'fluentd forwarder stopped (worker kept crashing): log records dropped');
     }
   }
+}
+
+/** A batch's records for the worker: objects as they are, the msgpack-encoded ones concatenated. */
+function packRecords(records: WireRecord[]): { records: (Record<string, unknown> | null)[]; packed: Uint8Array; ends: Uint32Array } {
+  let size = 0;
+  let count = 0;
+  for (const r of records) {
+    if (r instanceof Uint8Array) {
+      size += r.length;
+      count++;
+    }
+  }
+  const packed = new Uint8Array(size);
+  const ends = new Uint32Array(count);
+  const out: (Record<string, unknown> | null)[] = new Array(records.length);
+  let pos = 0;
+  let k = 0;
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i]!;
+    if (r instanceof Uint8Array) {
+      packed.set(r, pos);
+      pos += r.length;
+      ends[k++] = pos;
+      out[i] = null;
+    } else out[i] = r;
+  }
+  return { records: out, packed, ends };
 }

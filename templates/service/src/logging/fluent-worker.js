@@ -123,12 +123,11 @@ function encodable(value, depth) {
 }
 
 /**
- * A record as the main thread sent it: already msgpack (the prediction log's), or an object encoded here.
- * @param {import('./fluent-worker-protocol.js').WireRecord | undefined} wire
+ * A record the main thread sent as an object, encoded here.
+ * @param {Record<string, unknown> | null | undefined} wire
  * @returns {Uint8Array | null} null when msgpack cannot encode it
  */
 function bytesOf(wire) {
-  if (wire instanceof Uint8Array) return wire;
   if (!encodable(wire, 0)) return null;
   try {
     return pack(wire);
@@ -309,15 +308,18 @@ async function close(timeoutMs) {
 port.on('message', (/** @type {ToWorker} */ message) => {
   switch (message.t) {
     case 'batch': {
-      const { id, labels, times, records } = message;
+      const { id, labels, times, records, packed, ends } = message;
       pending += records.length;
+      let k = 0;
       for (let i = 0; i < records.length; i++) {
         const item = { batch: id, index: i };
         if (closed) {
+          if (records[i] === null) k++;
           settle(failed, item);
           continue;
         }
-        const bytes = bytesOf(records[i]);
+        const record = records[i];
+        const bytes = record === null ? packed.subarray(k === 0 ? 0 : ends[k - 1], ends[k++]) : bytesOf(record);
         if (bytes === null) {
           unencodableError ??= 'a value msgpack cannot encode (bigint, a cycle, or nesting deeper than 64)';
           settle(unencodable, item);

@@ -4,13 +4,15 @@
 // forwarder's worker only frames the bytes into chunks, it neither parses nor encodes them.
 //
 // WHY NOT a generic msgpack encoder per record (or JSON handed to the worker, parsed and encoded
-// there): that costs more CPU per record than the /predict row itself. Here, as in record-json.ts,
-// what a request's rows share (keys, time, model, service...) is encoded once per request by
-// @msgpack/msgpack and copied, and only each row's own values are written per row. A record decodes
+// there): that costs more CPU per record than the /predict row itself. Here the keys and what every
+// record of the service shares (service, redacted names, the model) are encoded once by
+// @msgpack/msgpack and copied; only each row's own values are written per row. A record decodes
 // to what JSON.parse of the record's JSON gives (test/logging-lines.test.ts checks it).
 import { Encoder } from '@msgpack/msgpack';
 import type { Prediction } from '../model/runtime.js';
-import { requestPart, rowEntity, type AnsweredRows, type RecordContext } from './records.js';
+import { redactedFeatures, requestPart, rowEntity, type AnsweredRows, type RecordContext } from './records.js';
+
+type ModelRef = ReturnType<typeof requestPart>['model'];
 
 const encoder = new Encoder();
 /** A value as its own bytes (the Encoder reuses its buffer, so they are copied out). */
@@ -118,46 +120,52 @@ export class PredictionMsgpack {
   /** Key and value of each logged feature, in spec order (rowFeatures' keys). */
   private readonly featureKeys: { name: string; key: Buffer }[];
   private readonly topNHeads = new Map<string, Buffer>();
+  /** `"redacted":[…]`: the same for every record of the service. */
+  private readonly redacted: Buffer;
+  /** `"model":{…}` of the model last logged (the loaded model changes rarely). */
+  private modelBytes: { ref: ModelRef; bytes: Buffer } | null = null;
   private readonly w = new Writer();
 
   constructor(private readonly ctx: RecordContext) {
     this.service = Buffer.concat([K.service, pack(ctx.service)]);
+    this.redacted = Buffer.concat([K.redacted, pack(redactedFeatures(ctx.spec))]);
     this.featureKeys = ctx.spec.features.filter((f) => !f.redact && f.name !== '__proto__').map((f) => ({ name: f.name, key: key(f.name) }));
   }
 
   /** One msgpack map per row, every field of PredictionRecord, in the order of its JSON (record-json.ts). */
   serialise(event: AnsweredRows, now: Date, eventIds: readonly string[]): Uint8Array[] {
     const shared = requestPart(this.ctx, event, now);
-    const head = Buffer.concat([K.time, pack(shared.time), K.logType]);
-    const requestId = Buffer.concat([K.requestId, pack(event.requestId)]);
-    const batchSize = Buffer.concat([K.batchSize, pack(event.predictions.length)]);
-    const model = Buffer.concat([K.model, pack(shared.model)]);
-    const redacted = Buffer.concat([K.redacted, pack(shared.redacted)]);
-    const latency = Buffer.concat([K.latency, pack(shared.latency_ms)]);
+    const model = this.model(shared.model);
+    const n = event.predictions.length;
     const w = this.w;
     w.pos = 0;
     const ends: number[] = [];
-    for (let i = 0; i < event.predictions.length; i++) {
+    for (let i = 0; i < n; i++) {
       const p = event.predictions[i]!;
       const row = event.rows[i];
       const own = p.probabilities && p.label !== null ? p.probabilities[p.label] : undefined;
       w.mapHeader(13 + (p.probabilities ? 1 : 0) + (own !== undefined ? 1 : 0) + (p.value !== undefined ? 1 : 0));
-      w.raw(head);
+      w.raw(K.time);
+      w.str(shared.time);
+      w.raw(K.logType);
       w.raw(K.eventId);
       w.str(eventIds[i]!);
-      w.raw(requestId);
+      w.raw(K.requestId);
+      w.str(event.requestId);
       w.raw(K.rowIndex);
       w.num(i);
-      w.raw(batchSize);
+      w.raw(K.batchSize);
+      w.num(n);
       w.raw(K.entityId);
       w.value(rowEntity(this.ctx, row, p));
       w.raw(model);
       w.raw(K.features);
       this.features(row);
-      w.raw(redacted);
+      w.raw(this.redacted);
       w.raw(K.label);
       w.value(p.label);
-      w.raw(latency);
+      w.raw(K.latency);
+      w.num(shared.latency_ms);
       if (p.probabilities) this.topN(p.probabilities);
       if (own !== undefined) {
         w.raw(K.probability);
@@ -180,6 +188,14 @@ export class PredictionMsgpack {
       start = end;
     }
     return out;
+  }
+
+  private model(ref: ModelRef): Buffer {
+    const m = this.modelBytes;
+    if (m !== null && m.ref.uuid === ref.uuid && m.ref.name === ref.name && m.ref.created_at === ref.created_at) return m.bytes;
+    const bytes = Buffer.concat([K.model, pack(ref)]);
+    this.modelBytes = { ref, bytes };
+    return bytes;
   }
 
   private features(row: Record<string, unknown> | undefined): void {
