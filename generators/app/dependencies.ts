@@ -6,6 +6,7 @@ export const SERVICE_DEPENDENCIES = {
   '@fastify/swagger': '9.9.3',
   '@fastify/swagger-ui': '6.1.3',
   '@fluent-org/logger': '1.0.10',
+  '@msgpack/msgpack': '2.8.0',
   ajv: '8.20.0',
   'csv-parse': '5.5.6',
   fastify: '5.12.8',

@@ -13,7 +13,7 @@ import { OnnxModelRuntime } from '../src/model/onnx-runtime.js';
 import { modelSpec } from '../src/schemas/features.js';
 import type { FeatureSpec } from '../src/schemas/model-spec.js';
 import { features, row, startApp, trainedConfig, UNKNOWN_FEATURE } from './api-helpers.js';
-import { freePort, Receiver, waitFor, withTimeout } from './logging-helpers.js';
+import { freePort, lineCollector, Receiver, waitFor, withTimeout } from './logging-helpers.js';
 
 const WINDOW = 8;
 const N = 12;
@@ -328,7 +328,7 @@ describe('feedback records at a real Fluentd receiver (<tag_prefix>.feedback)', 
       },
     };
     const lines: Record<string, unknown>[] = [];
-    const logger = createLogger(cfg, { write: (s: string) => void lines.push(JSON.parse(s)) });
+    const logger = createLogger(cfg, lineCollector(lines));
     const log = new PredictionLog({ config: cfg, logger, model: () => (runtime.ready ? runtime.metadata : null) });
     const logged = buildApp({ config: cfg, runtime, logger, onPrediction: log.onPrediction, onFeedback: log.logFeedback });
     log.attach(logged);

@@ -75,6 +75,22 @@ export async function waitFor(check: () => boolean, ms: number, what: string): P
   }
 }
 
+/**
+ * A logger destination that parses every line it is given into `lines`. A write may hold several
+ * lines: the prediction log writes the lines of a request's rows in one write.
+ */
+export function lineCollector(lines: Record<string, unknown>[], check?: (line: string) => void): { write: (chunk: string) => void } {
+  return {
+    write: (chunk: string) => {
+      for (const line of chunk.split('\n')) {
+        if (line === '') continue;
+        check?.(line);
+        lines.push(JSON.parse(line) as Record<string, unknown>);
+      }
+    },
+  };
+}
+
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A hung Fluentd: accepts connections and reads everything, never acks. kill() drops it like a crash. */

@@ -16,7 +16,7 @@ import { PredictionLog } from '../src/logging/prediction-log.js';
 import { OnnxModelRuntime } from '../src/model/onnx-runtime.js';
 import { exampleRow, modelSpec } from '../src/schemas/features.js';
 import { trainAndWriteBundle } from '../src/train.js';
-import { freePort, Receiver, sleep, waitFor, withTimeout } from './logging-helpers.js';
+import { freePort, lineCollector, Receiver, sleep, waitFor, withTimeout } from './logging-helpers.js';
 
 const base = loadConfig();
 const TAG = 'worker-test.prediction';
@@ -50,7 +50,7 @@ async function service(port: number) {
     },
   };
   const lines: Record<string, unknown>[] = [];
-  const logger = createLogger(config, { write: (s: string) => void lines.push(JSON.parse(s)) });
+  const logger = createLogger(config, lineCollector(lines));
   const log = new PredictionLog({ config, logger, model: () => (runtime.ready ? runtime.metadata : null) });
   const app = buildApp({ config, runtime, logger, onPrediction: log.onPrediction });
   log.attach(app);

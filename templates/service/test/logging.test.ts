@@ -15,7 +15,7 @@ import { OnnxModelRuntime } from '../src/model/onnx-runtime.js';
 import { exampleRow, modelSpec } from '../src/schemas/features.js';
 import type { ModelSpec } from '../src/schemas/model-spec.js';
 import { trainAndWriteBundle } from '../src/train.js';
-import { BlackHole, freePort, Receiver, sleep, waitFor, withTimeout } from './logging-helpers.js';
+import { BlackHole, freePort, lineCollector, Receiver, sleep, waitFor, withTimeout } from './logging-helpers.js';
 
 const base = loadConfig();
 const PREFIX = 'test-svc';
@@ -72,13 +72,11 @@ function serviceConfig(port: number, fluentd: Partial<Config['logging']['fluentd
 
 async function service(config: Config): Promise<Service> {
   const lines: Record<string, unknown>[] = [];
-  const logger = createLogger(config, {
-    write: (s: string) => {
-      // One `service` key per line: the logger's base carries it, the records leave theirs out.
-      expect(s.split('"service":').length - 1, s).toBe(1);
-      lines.push(JSON.parse(s));
-    },
-  });
+  // One `service` key per line: the logger's base carries it, the records leave theirs out.
+  const logger = createLogger(
+    config,
+    lineCollector(lines, (s) => expect(s.split('"service":').length - 1, s).toBe(1)),
+  );
   const log = new PredictionLog({ config, logger, model: () => (runtime.ready ? runtime.metadata : null), spec });
   const app = buildApp({ config, runtime, logger, onPrediction: log.onPrediction });
   log.attach(app);

@@ -9,14 +9,23 @@ export interface WorkerInit {
   tagPrefix: string;
   reconnectIntervalMs: number;
   ackTimeoutMs: number;
-  /** Chunking of the client inside the worker (records of a batch are flushed at once anyway). */
-  flushIntervalMs: number;
 }
+
+/**
+ * A record as the main thread hands it over: an object (structured clone, encoded by the worker), or
+ * the record already encoded as a msgpack map (the prediction log's, record-msgpack.ts).
+ */
+export type WireRecord = Record<string, unknown> | Uint8Array;
 
 /** Main thread -> worker. */
 export type ToWorker =
-  /** Records i of the batch: tag `<tagPrefix>.<labels[i]>`, time times[i] (ms since the epoch), record records[i]. */
-  | { t: 'batch'; id: number; labels: string[]; times: number[]; records: Record<string, unknown>[] }
+  /**
+   * Records i of the batch: tag `<tagPrefix>.<labels[i]>`, time times[i] (ms since the epoch), record
+   * records[i]: an object, or null for a record already encoded as msgpack (see WireRecord): the
+   * encoded records, in order, are concatenated in `packed`, the k-th ending at ends[k] (one buffer
+   * is cheaper to copy to the worker than a view per record).
+   */
+  | { t: 'batch'; id: number; labels: string[]; times: number[]; records: (Record<string, unknown> | null)[]; packed: Uint8Array; ends: Uint32Array }
   /** Send every record waiting for its retry timer now. */
   | { t: 'drain' }
   /** Wait up to timeoutMs for every held record to be acked, give the others up, close the connection, answer `closed`. */

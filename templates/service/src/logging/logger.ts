@@ -2,11 +2,12 @@
 import { pino, type DestinationStream, type Logger } from 'pino';
 import { REDACTED_PATHS } from '../app.js';
 import type { Config } from '../config.js';
+import { stdoutDestination } from './stdout.js';
 
 /**
  * The service's logger: JSON lines on stdout (always, for `kubectl logs` and node-level log
- * collectors), ISO 8601 `time`, level as a word. Level from config logging.level (LOG_LEVEL /
- * MLS_LOGGING_LEVEL). Tests pass their own destination to read the lines.
+ * collectors; buffered, flushed on exit: stdout.ts), ISO 8601 `time`, level as a word. Level from
+ * config logging.level (LOG_LEVEL / MLS_LOGGING_LEVEL). Tests pass their own destination to read the lines.
  */
 export function createLogger(config: Pick<Config, 'logging' | 'service'>, destination?: DestinationStream): Logger {
   return pino(
@@ -18,6 +19,6 @@ export function createLogger(config: Pick<Config, 'logging' | 'service'>, destin
       base: { service: { name: config.service.name, version: config.service.version } },
       redact: REDACTED_PATHS,
     },
-    destination ?? pino.destination({ dest: 1, sync: true }),
+    destination ?? stdoutDestination(),
   );
 }

@@ -6,8 +6,9 @@
 //   <tag_prefix>.drift        one record per drift threshold crossing of a feature (logDrift, src/monitoring/drift.ts)
 //   <tag_prefix>.feedback     one record per valid POST /feedback, matched or not (logFeedback, src/feedback/record.ts)
 // The service's other logs (start-up, request logs, the forwarder's own state) go to stdout only.
+import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { ModelMetadata } from '../model/runtime.js';
 import type { PredictionEvent, PredictionListener } from '../prediction-event.js';
@@ -15,7 +16,9 @@ import { modelSpec } from '../schemas/features.js';
 import type { ModelSpec } from '../schemas/model-spec.js';
 import type { FeedbackRecord } from '../feedback/record.js';
 import { FluentForwarder, type ForwarderStats } from './fluent-forwarder.js';
-import { driftRecord, errorRecord, predictionRecords, type DriftRecord, type RecordContext } from './records.js';
+import { PredictionJson } from './record-json.js';
+import { PredictionMsgpack } from './record-msgpack.js';
+import { driftRecord, errorRecord, type DriftRecord, type RecordContext } from './records.js';
 
 export const PREDICTION_TAG = 'prediction';
 export const ERROR_TAG = 'error';
@@ -40,12 +43,15 @@ export class PredictionLog {
   private readonly ctx: RecordContext;
   private readonly log: Logger;
   private readonly model: () => ModelMetadata | null;
+  private readonly json: PredictionJson;
+  private readonly msgpack: PredictionMsgpack | null;
 
   constructor(opts: PredictionLogOptions) {
     const { logging, service } = opts.config;
     this.ctx = { spec: opts.spec ?? modelSpec, service: { name: service.name, version: service.version } };
     this.log = opts.logger;
     this.model = opts.model;
+    this.json = new PredictionJson(this.ctx);
     const f = logging.fluentd;
     this.forwarder = f.enabled
       ? new FluentForwarder({
@@ -59,17 +65,20 @@ export class PredictionLog {
           logger: opts.logger,
         })
       : null;
+    this.msgpack = this.forwarder ? new PredictionMsgpack(this.ctx) : null;
   }
 
   /** The /predict seam (src/prediction-event.ts): builds the records and hands them on; never throws or waits. */
   readonly onPrediction: PredictionListener = (event: PredictionEvent) => {
     try {
+      const toStdout = this.log.isLevelEnabled('info');
+      if (!toStdout && this.forwarder === null) return;
       const now = new Date();
-      for (const record of predictionRecords(this.ctx, event, now)) {
-        const fields = stdoutFields(record);
-        this.log.info(fields, 'prediction');
-        this.forwarder?.send(PREDICTION_TAG, record as unknown as Record<string, unknown>, now.getTime());
-      }
+      // One event_id per row, the same on stdout and in Fluentd.
+      const eventIds = event.predictions.map(() => randomUUID());
+      // The logger's own stream: the lines keep their order with the service's other log lines.
+      if (toStdout) (this.log as unknown as Record<symbol, DestinationStream>)[pino.symbols.streamSym]!.write(this.json.serialise(event, now, eventIds));
+      if (this.forwarder && this.msgpack) for (const record of this.msgpack.serialise(event, now, eventIds)) this.forwarder.sendPacked(PREDICTION_TAG, record, now.getTime());
     } catch (err) {
       this.log.error({ err, request_id: event.requestId }, 'prediction log record could not be built');
     }
@@ -119,26 +128,31 @@ export class PredictionLog {
    * /predict route calls onPrediction itself.
    */
   attach(app: FastifyInstance): void {
-    app.addHook('onSend', async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
+    // Callback hooks (not async ones): they run on every request, and an async hook costs a promise each time.
+    app.addHook('onSend', (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (err: null, payload: unknown) => void) => {
       if (reply.statusCode >= 400) (request as WithErrorBody)[kErrorBody] = payload;
-      return payload;
+      done(null, payload);
     });
-    app.addHook('onResponse', async (request: FastifyRequest, reply: FastifyReply) => {
-      if (reply.statusCode < 400) return;
-      const raw = (request as WithErrorBody)[kErrorBody];
-      let body: unknown = raw;
-      if (typeof raw === 'string' || Buffer.isBuffer(raw)) {
-        try {
-          body = JSON.parse(raw.toString());
-        } catch {
-          body = {};
-        }
-      }
-      this.logError({ requestId: String(request.id), method: request.method, url: request.url, statusCode: reply.statusCode, latencyMs: reply.elapsedTime, body });
+    app.addHook('onResponse', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
+      if (reply.statusCode >= 400) this.onFailedResponse(request, reply);
+      done();
     });
     app.addHook('onClose', async () => {
       await this.close();
     });
+  }
+
+  private onFailedResponse(request: FastifyRequest, reply: FastifyReply): void {
+    const raw = (request as WithErrorBody)[kErrorBody];
+    let body: unknown = raw;
+    if (typeof raw === 'string' || Buffer.isBuffer(raw)) {
+      try {
+        body = JSON.parse(raw.toString());
+      } catch {
+        body = {};
+      }
+    }
+    this.logError({ requestId: String(request.id), method: request.method, url: request.url, statusCode: reply.statusCode, latencyMs: reply.elapsedTime, body });
   }
 
   stats(): ForwarderStats | null {

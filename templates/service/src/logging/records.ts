@@ -119,44 +119,68 @@ const round = (x: number) => Math.round(x * 1000) / 1000;
 /** Feature names dropped from every record, from features.yaml `redact: true`. */
 export const redactedFeatures = (spec: ModelSpec): string[] => spec.features.filter((f) => f.redact).map((f) => f.name);
 
-/** One record per row of an answered /predict request. */
-export function predictionRecords(
-  ctx: RecordContext,
-  event: { requestId: string; rows: readonly Record<string, unknown>[]; predictions: readonly (Prediction & { entity_id?: unknown })[]; latencyMs: number; model: ModelMetadata },
-  now = new Date(),
-): PredictionRecord[] {
-  const time = now.toISOString();
-  const model = modelRef(event.model);
-  const redacted = redactedFeatures(ctx.spec);
-  const latency = round(event.latencyMs);
+/** What POST /predict hands the prediction log (src/prediction-event.ts), as records.ts reads it. */
+export interface AnsweredRows {
+  requestId: string;
+  rows: readonly Record<string, unknown>[];
+  predictions: readonly (Prediction & { entity_id?: unknown })[];
+  latencyMs: number;
+  model: ModelMetadata;
+}
+
+/** The parts of a prediction record shared by every row of a request. */
+export function requestPart(ctx: RecordContext, event: AnsweredRows, now: Date) {
+  return { time: now.toISOString(), model: modelRef(event.model), redacted: redactedFeatures(ctx.spec), latency_ms: round(event.latencyMs) };
+}
+
+/** The input features of row `i` as logged: without the redacted ones. */
+export function rowFeatures(ctx: RecordContext, row: Record<string, unknown> | undefined): Record<string, unknown> {
+  const features: Record<string, unknown> = {};
+  if (row === undefined) return features;
+  for (const f of ctx.spec.features) if (!f.redact && row[f.name] !== undefined) features[f.name] = row[f.name];
+  return features;
+}
+
+/** The row's entity ID as logged: the id_field of the row (or of its answer) as a string, or null. */
+export function rowEntity(ctx: RecordContext, row: Record<string, unknown> | undefined, p: { entity_id?: unknown }): string | null {
   const idField = ctx.spec.idField;
+  const entity = idField ? (row?.[idField] ?? p.entity_id) : p.entity_id;
+  return entity === undefined || entity === null ? null : String(entity);
+}
+
+/** top_n and probability (classification) or value (regression) of one answer. */
+export function rowOutputs(p: Prediction): Pick<PredictionRecord, 'top_n' | 'probability' | 'value'> {
+  const out: Pick<PredictionRecord, 'top_n' | 'probability' | 'value'> = {};
+  if (p.probabilities) {
+    out.top_n = Object.entries(p.probabilities).map(([label, probability]) => ({ label, probability }));
+    const own = p.label !== null ? p.probabilities[p.label] : undefined;
+    if (own !== undefined) out.probability = own;
+  }
+  if (p.value !== undefined) out.value = p.value;
+  return out;
+}
+
+/** One record per row of an answered /predict request (the hot path serialises the same parts: record-json.ts). */
+export function predictionRecords(ctx: RecordContext, event: AnsweredRows, now = new Date()): PredictionRecord[] {
+  const shared = requestPart(ctx, event, now);
   return event.predictions.map((p, i) => {
-    const row = event.rows[i] ?? {};
-    const features: Record<string, unknown> = {};
-    for (const f of ctx.spec.features) if (!f.redact && row[f.name] !== undefined) features[f.name] = row[f.name];
-    const entity = idField ? (row[idField] ?? p.entity_id) : p.entity_id;
-    const record: PredictionRecord = {
-      time,
+    const row = event.rows[i];
+    return {
+      time: shared.time,
       log_type: 'prediction',
       event_id: randomUUID(),
       request_id: event.requestId,
       row_index: i,
       batch_size: event.predictions.length,
-      entity_id: entity === undefined || entity === null ? null : String(entity),
+      entity_id: rowEntity(ctx, row, p),
       service: ctx.service,
-      model,
-      features,
-      redacted,
+      model: shared.model,
+      features: rowFeatures(ctx, row),
+      redacted: shared.redacted,
       label: p.label,
-      latency_ms: latency,
+      latency_ms: shared.latency_ms,
+      ...rowOutputs(p),
     };
-    if (p.probabilities) {
-      record.top_n = Object.entries(p.probabilities).map(([label, probability]) => ({ label, probability }));
-      const own = p.label !== null ? p.probabilities[p.label] : undefined;
-      if (own !== undefined) record.probability = own;
-    }
-    if (p.value !== undefined) record.value = p.value;
-    return record;
   });
 }
 
