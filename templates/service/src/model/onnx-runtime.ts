@@ -9,8 +9,17 @@ import type { ModelSpec } from '../schemas/model-spec.js';
 import type { DriftReference } from '../monitoring/drift-reference.js';
 import { BUNDLE_FILES, ModelLoadError, readBundle } from './bundle.js';
 import { createFeeder, runRows, type Feeder } from './feeds.js';
-import { decodeModel, inspectInputs, ModelInspectionError, type InputPlan } from './onnx-inspect.js';
+import { ModelInspectionError, planInputs, type FeedType, type InputPlan, type ModelInput } from './input-plan.js';
 import type { ModelMetadata, ModelRuntime, Prediction } from './runtime.js';
+
+const FEED_TYPES: readonly string[] = ['float32', 'float64', 'int64', 'string'] satisfies FeedType[];
+
+/** An input as onnxruntime describes it (a dynamic dimension comes as a name or ""). */
+function sessionInput(m: ort.InferenceSession.ValueMetadata): ModelInput {
+  if (!m.isTensor) return { name: m.name, type: null, typeText: 'a non-tensor value', dims: [] };
+  const type = FEED_TYPES.includes(m.type) ? (m.type as FeedType) : null;
+  return { name: m.name, type, typeText: m.type, dims: m.shape.map((d) => (typeof d === 'number' && d > 0 ? d : String(d) || '?')) };
+}
 
 export { ModelLoadError } from './bundle.js';
 
@@ -103,7 +112,7 @@ export class OnnxModelRuntime implements ModelRuntime {
       throw new ModelLoadError(`${modelPath} is not a valid ONNX model (${(e as Error).message.split('\n')[0]}). Fix: run \`npm run train\` again, or check model.onnx_path.`, modelPath);
     }
     try {
-      const plan = this.inputPlan(bundle.onnx, preprocessor.width, modelPath);
+      const plan = this.inputPlan(session, preprocessor.width, modelPath);
       this.checkSignature(session, bundle.metadata, modelPath);
       this.session = session;
       this.preprocessor = preprocessor;
@@ -132,9 +141,9 @@ export class OnnxModelRuntime implements ModelRuntime {
   }
 
   /** How rows reach the model's inputs (one input [N, width] of the preprocessor's values, or one per feature). */
-  private inputPlan(onnx: Uint8Array, width: number, path: string): InputPlan {
+  private inputPlan(session: ort.InferenceSession, width: number, path: string): InputPlan {
     try {
-      return inspectInputs(decodeModel(onnx).graph!, this.spec, width);
+      return planInputs(session.inputMetadata.map(sessionInput), this.spec, width);
     } catch (e) {
       if (!(e instanceof ModelInspectionError)) throw e;
       throw new ModelLoadError(`${path}: ${e.problems.map((p) => `${p.key}: ${p.message}`).join('; ')} (or run \`npm run train\` again).`, path);
