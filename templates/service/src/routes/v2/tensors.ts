@@ -111,15 +111,6 @@ const quote = (name: string): string => JSON.stringify(name);
 const shortList = (names: string[], max = 20): string =>
   names.slice(0, max).map(quote).join(', ') + (names.length > max ? `, ... (${names.length - max} more; see GET /v2/models/<name>)` : '');
 
-/** A received value, shortened for a message. */
-function show(value: unknown): string {
-  if (value === undefined) return 'nothing';
-  // JSON.parse reads 1e999 as Infinity, which JSON.stringify would print as null.
-  if (typeof value === 'number' && !Number.isFinite(value)) return `${value} (a number too large for the datatype)`;
-  const text = JSON.stringify(value) ?? String(value);
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
-}
-
 /**
  * Nested arrays in row-major order as one flat list: the first `keep` values and the count of all.
  * Iterative (a body's nesting must not reach the stack limit), each element visited once.
