@@ -270,7 +270,7 @@ const oipCases: Case[] = [
   { name: 'data not an array', send: infer({ inputs: tensors((t) => (t[0]!.data = 1)) }), status: 400, named: '"data"' },
   { name: 'data one value too many', send: infer({ inputs: tensors((t) => (t[0]!.data = [(t[0]!.data as unknown[])[0], (t[0]!.data as unknown[])[0]])) }), status: 400, named: '2 values' },
   { name: `data nested ${DEEP} deep`, send: infer({ inputs: tensors((t) => (t[0]!.data = '__raw__')) }, deepArray(DEEP)), status: 400, named: 'service.max_depth' },
-  { name: 'data nested 30 deep (under the depth limit): flattened, one value too many', send: infer({ inputs: tensors((t) => (t[0]!.data = '__raw__')) }, `[${deepArray(30)}, ${deepArray(30)}]`), status: 400, named: '2 values' },
+  { name: 'data nested 30 deep (under the depth limit): not nested to the shape', send: infer({ inputs: tensors((t) => (t[0]!.data = '__raw__')) }, `[${deepArray(30)}, ${deepArray(30)}]`), status: 400, named: 'nested exactly to the shape' },
   { name: 'data of 200 000 values for shape [1]', send: infer({ inputs: tensors((t) => (t[0]!.data = '__raw__')) }, `[${Array(200_000).fill('1').join(',')}]`), status: 400, named: '200000 values' },
   { name: 'a pollution payload as an input', send: jsonRequest(inferPath, `{"inputs": [{"__proto__": {"polluted": true}, "name": ${JSON.stringify(first.name)}}]}`), status: 400, named: '__proto__' },
   { name: 'an unknown model name', send: jsonRequest(`/v2/models/no-such-model/infer`, { inputs: tensors() }), status: 404, named: '"no-such-model"' },

@@ -501,7 +501,7 @@ describe('OIP v2: paths, parameters, nesting and outputs as the protocol has the
     const body = inferBody(exampleRows());
     body.inputs.find((i) => i.name === f.name)!.data = ['__BIG__'];
     const error = await refused(JSON.stringify(body).replace('"__BIG__"', '1e999'));
-    expect(error).toContain(`input ${q(f.name)}: data[0] must be a number (datatype FP32); got Infinity`);
+    expect(error).toContain(`input ${q(f.name)}: data[0] must be a number (datatype FP32); got a number beyond the range of a 64-bit float (read as Infinity)`);
     expect(error).not.toContain('null');
   });
 });
