@@ -97,6 +97,7 @@ describe('an input error', () => {
   it('an unknown key points at the README section of the format, not at the user\'s file name', async () => {
     const error = await run('service:\n  colour: red\n').then(() => null, (e: Error) => e.message);
     expect(error).toContain('bad-config.yaml: service.colour: unknown key');
+    expect(error).toContain('use one of the keys service allows: name, version,');
     expect(error).toContain('see the README\'s "config.yaml" reference');
     const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
     expect(readme).toMatch(/^## config\.yaml$/m);

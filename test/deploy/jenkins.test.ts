@@ -36,7 +36,8 @@ const HOSTILE = {
   scmRepository: "https://git.example.com/o'brien/repo.git",
   branch: "feat/x'; sh('rm -rf /'); '",
   credentials: 'cred\\with"quotes\'and${env.PATH}',
-  tag: '1.0.0-$(id)',
+  // a tag cannot carry shell: image references are checked against their grammar at generation
+  tag: '1.0.0-rc_1.x',
 };
 const HOSTILE_CONFIG = `
 service:

@@ -230,6 +230,6 @@ describe('image references are checked at generation', () => {
 
   it('native: an unknown key lists the keys its section allows', () => {
     const [p] = problems('kubernetes:\n  service:\n    kind: NodePort\n');
-    expect(p).toBe('kubernetes.service.kind: unknown key. Fix: remove it or use one of the keys kubernetes.service allows: type, port, node_port.');
+    expect(p).toBe('kubernetes.service.kind: unknown key. Fix: remove it or use one of the keys kubernetes.service allows: type, port, node_port (see the README\'s "config.yaml" reference).');
   });
 });

@@ -253,7 +253,8 @@ describe('iris service, installed and run for real', () => {
         }
         const v2 = await (await fetch(`${url}/v2/models/${metadata.model_name}`)).json();
         expect(v2.inputs.map((t: { name: string }) => t.name)).toEqual(featureNames);
-        await waitFor(`${url}/health/ready`);
+        // the prediction log reaches stdout in chunks (at least every 100 ms)
+        for (let end = Date.now() + 5_000; !log.includes('exported-1') && Date.now() < end; ) await new Promise((r) => setTimeout(r, 50));
         expect(log).toContain('exported-1');
         if (data) {
           const truth = { request_id: 'exported-1', row: 1, label: predictions[1]!.label };

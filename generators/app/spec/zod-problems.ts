@@ -29,7 +29,7 @@ export function zodProblems(file: string, error: z.ZodError, renamePath: (p: str
     switch (issue.code) {
       case 'unrecognized_keys': {
         const allowed = schema ? allowedKeys(schema, issue.path) : null;
-        const listed = allowed ? `: ${allowed.join(', ')}` : ` (see the README's "${reference}" reference)`;
+        const listed = `${allowed ? `: ${allowed.join(', ')}` : ''} (see the README's "${reference}" reference)`;
         return issue.keys.map((key) => ({
           file,
           path: renamePath(keyPath([...issue.path, key])),
