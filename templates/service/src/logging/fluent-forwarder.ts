@@ -274,7 +274,11 @@ export class FluentForwarder {
     this.held.set(id, batch);
     try {
       const wire = packRecords(records);
-      this.worker!.postMessage({ t: 'batch', id, labels, times, ...wire } satisfies ToWorker, [wire.packed.buffer as ArrayBuffer]);
+      // Cheaper to copy than arrays of a thousand values: one label when all are the same, times as one buffer.
+      const oneLabel = labels.every((l) => l === labels[0]);
+      const msTimes = Float64Array.from(times);
+      const message = { t: 'batch', id, labels: oneLabel ? labels.slice(0, 1) : labels, times: msTimes, ...wire } satisfies ToWorker;
+      this.worker!.postMessage(message, [wire.packed.buffer as ArrayBuffer, msTimes.buffer]);
     } catch (err) {
       // A record that cannot be cloned (a function, a symbol...): find it, send the others.
       this.held.delete(id);
@@ -504,7 +508,7 @@ export class FluentForwarder {
 }
 
 /** A batch's records for the worker: objects as they are, the msgpack-encoded ones concatenated. */
-function packRecords(records: WireRecord[]): { records: (Record<string, unknown> | null)[]; packed: Uint8Array; ends: Uint32Array } {
+function packRecords(records: WireRecord[]): { records: (Record<string, unknown> | null)[] | null; packed: Uint8Array; ends: Uint32Array } {
   let size = 0;
   let count = 0;
   for (const r of records) {
@@ -527,5 +531,5 @@ function packRecords(records: WireRecord[]): { records: (Record<string, unknown>
       out[i] = null;
     } else out[i] = r;
   }
-  return { records: out, packed, ends };
+  return { records: count === records.length ? null : out, packed, ends };
 }

@@ -23,9 +23,10 @@ export type ToWorker =
    * Records i of the batch: tag `<tagPrefix>.<labels[i]>`, time times[i] (ms since the epoch), record
    * records[i]: an object, or null for a record already encoded as msgpack (see WireRecord): the
    * encoded records, in order, are concatenated in `packed`, the k-th ending at ends[k] (one buffer
-   * is cheaper to copy to the worker than a view per record).
+   * is cheaper to copy to the worker than a view per record); `records` null: every record is encoded
+   * (the batch has ends.length records). `labels` of one label: the label of every record.
    */
-  | { t: 'batch'; id: number; labels: string[]; times: number[]; records: (Record<string, unknown> | null)[]; packed: Uint8Array; ends: Uint32Array }
+  | { t: 'batch'; id: number; labels: string[]; times: Float64Array; records: (Record<string, unknown> | null)[] | null; packed: Uint8Array; ends: Uint32Array }
   /** Send every record waiting for its retry timer now. */
   | { t: 'drain' }
   /** Wait up to timeoutMs for every held record to be acked, give the others up, close the connection, answer `closed`. */

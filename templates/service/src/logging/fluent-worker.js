@@ -309,23 +309,24 @@ port.on('message', (/** @type {ToWorker} */ message) => {
   switch (message.t) {
     case 'batch': {
       const { id, labels, times, records, packed, ends } = message;
-      pending += records.length;
+      const n = records === null ? ends.length : records.length;
+      pending += n;
       let k = 0;
-      for (let i = 0; i < records.length; i++) {
+      for (let i = 0; i < n; i++) {
         const item = { batch: id, index: i };
         if (closed) {
-          if (records[i] === null) k++;
+          if (records === null || records[i] === null) k++;
           settle(failed, item);
           continue;
         }
-        const record = records[i];
+        const record = records === null ? null : records[i];
         const bytes = record === null ? packed.subarray(k === 0 ? 0 : ends[k - 1], ends[k++]) : bytesOf(record);
         if (bytes === null) {
           unencodableError ??= 'a value msgpack cannot encode (bigint, a cycle, or nesting deeper than 64)';
           settle(unencodable, item);
           continue;
         }
-        queue.push({ batch: id, index: i, tag: `${init.tagPrefix}.${labels[i]}`, ms: /** @type {number} */ (times[i]), bytes });
+        queue.push({ batch: id, index: i, tag: `${init.tagPrefix}.${labels.length === 1 ? labels[0] : labels[i]}`, ms: /** @type {number} */ (times[i]), bytes });
       }
       // The main thread already waited FLUSH_INTERVAL_MS for this batch: write it now.
       flush();
