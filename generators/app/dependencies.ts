@@ -33,3 +33,6 @@ export const NODE_VERSION = '24.22.3';
 export const SERVICE_ENGINES = { node: '>=24' } as const;
 /** The image's runtime user and group (Dockerfile USER, chart securityContext): >= 10000, as kube-score/Polaris ask. */
 export const IMAGE_UID = 10001;
+
+/** How the server process starts, in `npm start` and the image's CMD alike: a smaller young generation keeps RSS down under load. */
+export const SERVER_COMMAND = ['node', '--max-semi-space-size=4', 'dist/src/server.js'];

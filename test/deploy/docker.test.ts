@@ -8,7 +8,7 @@ import { validate } from 'dockerfile-utils';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { scaffold } from '../helpers/scaffold.js';
 import { npmBin, run } from '../helpers/tools.js';
-import { IMAGE_UID, NODE_VERSION } from '../../generators/app/dependencies.js';
+import { IMAGE_UID, NODE_VERSION, SERVER_COMMAND } from '../../generators/app/dependencies.js';
 
 const require = createRequire(import.meta.url);
 const dockerfilelint = require('dockerfilelint') as { run: (configDir: string, content: string) => { line: number; category: string; title: string; description: string }[] };
@@ -69,14 +69,14 @@ describe('Dockerfile of the iris service', () => {
       'COPY package.json config.yaml features.yaml ./',
       `USER ${IMAGE_UID}:${IMAGE_UID}`,
       'EXPOSE 8080',
-      'CMD ["node", "dist/src/server.js"]',
+      `CMD ${JSON.stringify(SERVER_COMMAND)}`,
     ]));
     // the onnxruntime-node install setting applies inside the build: .npmrc is copied and the variable set
     expect(text).toContain('ONNXRUNTIME_NODE_INSTALL=skip');
     expect(readFileSync(join(dir, '.npmrc'), 'utf8')).toContain('ignore-scripts=true');
     // the non-root user comes before the command
-    expect(final.indexOf(`USER ${IMAGE_UID}:${IMAGE_UID}`)).toBeLessThan(final.indexOf('CMD ["node", "dist/src/server.js"]'));
-    expect(final.at(-1)).toBe('CMD ["node", "dist/src/server.js"]');
+    expect(final.indexOf(`USER ${IMAGE_UID}:${IMAGE_UID}`)).toBeLessThan(final.indexOf(`CMD ${JSON.stringify(SERVER_COMMAND)}`));
+    expect(final.at(-1)).toBe(`CMD ${JSON.stringify(SERVER_COMMAND)}`);
   });
 
   it('HEALTHCHECK runs the service\'s own check with node (port from config.yaml / PORT, as the server reads it)', () => {

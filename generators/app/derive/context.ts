@@ -1,7 +1,7 @@
 import { posix } from 'node:path';
 import Handlebars from 'handlebars';
 import { stringify as toYaml } from 'yaml';
-import { IMAGE_UID, NODE_VERSION } from '../dependencies.js';
+import { IMAGE_UID, NODE_VERSION, SERVER_COMMAND } from '../dependencies.js';
 import type { ServiceSpec } from '../spec/types.js';
 import { exampleRow } from './json-schema.js';
 
@@ -13,6 +13,8 @@ export function templateContext(spec: ServiceSpec) {
     name: spec.config.service.name,
     config: spec.config,
     nodeVersion: NODE_VERSION,
+    /** The server's command line (exec form), as `npm start` runs it. */
+    serverCommand: SERVER_COMMAND,
     exampleRow: example,
     /** One-line JSON of a valid /predict body, for curl examples and smoke tests. */
     exampleBody: JSON.stringify(example),

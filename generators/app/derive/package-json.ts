@@ -1,4 +1,4 @@
-import { SERVICE_DEPENDENCIES, SERVICE_DEV_DEPENDENCIES, SERVICE_ENGINES } from '../dependencies.js';
+import { SERVER_COMMAND, SERVICE_DEPENDENCIES, SERVICE_DEV_DEPENDENCIES, SERVICE_ENGINES } from '../dependencies.js';
 import type { ServiceSpec } from '../spec/types.js';
 
 /** The generated service's package.json (generated in code: a JSON file cannot carry a header). */
@@ -15,7 +15,7 @@ export function packageJson(spec: ServiceSpec): Record<string, unknown> {
       typecheck: 'tsc -p tsconfig.json --noEmit',
       train: 'npm run build && node dist/src/train.js',
       // V8's default young generation is most of what the service's resident memory grows by under load.
-      start: 'node --max-semi-space-size=4 dist/src/server.js',
+      start: SERVER_COMMAND.join(' '),
       dev: 'npm run build && node dist/src/server.js',
       test: 'vitest run',
       bench: 'npm run build && node dist/bench/bench.js',
