@@ -2,7 +2,7 @@
 // install it, train the model and serve it. Ctrl-C stops the service.
 import { spawnSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { delimiter, resolve } from 'node:path';
 import { createEnv } from 'yeoman-environment';
 
 const dir = resolve(process.argv[2] ?? 'demo/iris-service');
@@ -11,15 +11,22 @@ const env = createEnv({ cwd: dir, skipInstall: true, force: true });
 env.register(new URL('../generators/app/index.js', import.meta.url).pathname, { namespace: 'mlservice:app' });
 await env.run('mlservice:app', { yes: true, skipInstall: true, example: existsSync(resolve(dir, 'features.yaml')) ? undefined : 'iris' });
 
+// The service runs on its own Node (NODE_VERSION, installed from the npm registry into .tools/node).
+const installNode = spawnSync('bash', [new URL('./install-node.sh', import.meta.url).pathname], { stdio: 'inherit' });
+if (installNode.status !== 0) process.exit(installNode.status ?? 1);
+const serviceEnv = { ...process.env, PATH: `${new URL('../.tools/node/bin', import.meta.url).pathname}${delimiter}${process.env.PATH ?? ''}`, ONNXRUNTIME_NODE_INSTALL: 'skip' };
+// the generator's own .npmrc setting reaches child npm runs as npm_config_*: the service does not use it
+for (const key of Object.keys(serviceEnv)) if (/^npm_config_onnxruntime/i.test(key)) delete serviceEnv[key];
+
 const run = (args) => {
   console.log(`\n$ npm ${args.join(' ')}   (in ${dir})`);
-  const r = spawnSync('npm', args, { cwd: dir, stdio: 'inherit', env: { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip' } });
+  const r = spawnSync('npm', args, { cwd: dir, stdio: 'inherit', env: serviceEnv });
   if (r.status !== 0) process.exit(r.status ?? 1);
 };
 run(['install', '--no-audit', '--no-fund']);
 run(['run', 'train']);
 console.log('\n$ npm start   -> then try: curl -s localhost:8080/predict -H "content-type: application/json" -d \'{"sepal_length":5.1,"sepal_width":3.5,"petal_length":1.4,"petal_width":0.2}\'');
 console.log('   docs: http://localhost:8080/docs\n');
-const server = spawn('npm', ['start'], { cwd: dir, stdio: 'inherit' });
+const server = spawn('npm', ['start'], { cwd: dir, stdio: 'inherit', env: serviceEnv });
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => server.kill('SIGTERM'));
 server.on('exit', (code) => process.exit(code ?? 0));
