@@ -287,7 +287,8 @@ async function main(): Promise<void> {
         const cpuCost = 1 - med(1, b, 'cpuUs') / med(2, b, 'cpuUs');
         goal(cpuCost <= TARGETS.fluentdCost, `fluentd on, ${bodies[b]!.label}: costs ${pct(cpuCost)} of CPU-bound throughput (whole-process CPU ${med(1, b, 'cpuUs').toFixed(0)} -> ${med(2, b, 'cpuUs').toFixed(0)} µs/req; target <= ${pct(TARGETS.fluentdCost)}); req/s ${pct(cost)} lower`);
       }
-      goal(got === predicted[2], `fluentd: ${got} records received for ${predicted[2]} rows predicted (${fluentdDropped} dropped by the forwarder, buffer full: it forwards fewer records per second than it was given)`);
+      // at-least-once: a re-sent chunk may arrive twice (same event_id), so more records than rows is no loss
+      goal(fluentdDropped === 0 && got >= predicted[2]!, `fluentd: ${got} records received for ${predicted[2]} rows predicted (${fluentdDropped} dropped by the forwarder${fluentdDropped ? ', buffer full: it forwards fewer records per second than it was given' : ''}${got > predicted[2]! ? `; ${got - predicted[2]!} re-sent duplicates` : ''})`);
     }
     if (missed > 0) {
       console.log(`\n${missed} target(s) missed (figures of a busy machine vary: the ratios above are from this one run)`);
