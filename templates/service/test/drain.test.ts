@@ -3,16 +3,12 @@
 // autocannon load (50 connections) gets SIGTERM mid-run. It must go not-ready at once, keep
 // answering (with Connection: close) through service.shutdown_grace_ms, answer a request still
 // arriving when the listener closes, refuse new connections after that, and exit 0: no failed request.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { loadConfig } from '../src/config.js';
+import { expect, it } from 'vitest';
 import { exampleRow } from '../src/schemas/features.js';
-import { trainAndWriteBundle } from '../src/train.js';
+import { useBuiltServer } from './built-server.js';
 import { freePort, withTimeout } from './logging-helpers.js';
 import { jsonRequest, rawRequest } from './raw-http.js';
 
@@ -32,19 +28,10 @@ const GRACE_MS = 3_000;
 const LOAD_SECONDS = 3;
 const SIGTERM_AFTER_MS = 1_000;
 
-let tmp: string;
-let bundleDir: string;
 let child: ChildProcess | null = null;
 
-beforeAll(async () => {
-  tmp = mkdtempSync(join(tmpdir(), 'drain-'));
-  const config = loadConfig();
-  bundleDir = (await trainAndWriteBundle({ ...config, model: { ...config.model, quality_gate: {} } }, { outDir: join(tmp, 'bundle') })).dir;
-  execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json'], { stdio: 'inherit', timeout: 120_000 });
-}, 180_000);
-afterAll(() => {
+const built = useBuiltServer('drain', () => {
   if (child && child.exitCode === null) child.kill('SIGKILL');
-  rmSync(tmp, { recursive: true, force: true });
 });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -52,7 +39,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 it('SIGTERM under load: not ready at once, every request answered, Connection: close while draining, listener closed after the grace period, exit 0', async () => {
   const port = await freePort();
   child = spawn(process.execPath, ['dist/src/server.js'], {
-    env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), MLS_MODEL_DIR: bundleDir, MLS_LOGGING_LEVEL: 'warn', MLS_SERVICE_SHUTDOWN_GRACE_MS: String(GRACE_MS), MLS_LOGGING_FLUENTD_ENABLED: 'false' },
+    env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), MLS_MODEL_DIR: built.bundleDir, MLS_LOGGING_LEVEL: 'warn', MLS_SERVICE_SHUTDOWN_GRACE_MS: String(GRACE_MS), MLS_LOGGING_FLUENTD_ENABLED: 'false' },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';

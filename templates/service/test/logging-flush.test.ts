@@ -2,26 +2,16 @@
 // The buffered stdout (src/logging/stdout.ts) loses no line: the built server (dist/src/server.js)
 // in a child process, stdout to a file as a container runtime captures it, stopped right after its
 // answers (while their lines are still buffered) by SIGTERM, by an uncaught error, by process.exit.
-import { execFileSync, spawn } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { loadConfig } from '../src/config.js';
+import { expect, it } from 'vitest';
 import { exampleRow, modelSpec } from '../src/schemas/features.js';
-import { trainAndWriteBundle } from '../src/train.js';
+import { useBuiltServer } from './built-server.js';
 import { freePort, withTimeout } from './logging-helpers.js';
 
-let tmp: string;
-let bundleDir: string;
 
-beforeAll(async () => {
-  tmp = mkdtempSync(join(tmpdir(), 'logging-flush-'));
-  const config = loadConfig();
-  bundleDir = (await trainAndWriteBundle({ ...config, model: { ...config.model, quality_gate: {} } }, { outDir: join(tmp, 'bundle') })).dir;
-  execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json'], { stdio: 'inherit', timeout: 120_000 });
-}, 180_000);
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+const built = useBuiltServer('logging-flush');
 
 const cases = [
   { how: 'SIGTERM (graceful shutdown)', signal: 'SIGTERM', exitCode: 0 },
@@ -32,10 +22,10 @@ const cases = [
 for (const c of cases)
   it(`${c.how} right after the answers: every prediction record is in the stdout file`, async () => {
     const port = await freePort();
-    const file = join(tmp, `${c.signal}.stdout.log`);
+    const file = join(built.tmp, `${c.signal}.stdout.log`);
     const out = openSync(file, 'w');
     const child = spawn(process.execPath, ['--import', './test/crash-preload.mjs', 'dist/src/server.js'], {
-      env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), MLS_MODEL_DIR: bundleDir, MLS_LOGGING_LEVEL: 'info', MLS_LOGGING_FLUENTD_ENABLED: 'false' },
+      env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), MLS_MODEL_DIR: built.bundleDir, MLS_LOGGING_LEVEL: 'info', MLS_LOGGING_FLUENTD_ENABLED: 'false' },
       stdio: ['ignore', out, 'pipe'],
     });
     closeSync(out);
