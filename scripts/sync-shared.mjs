@@ -5,10 +5,10 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 
 const SHARED = {
-  'templates/service/src/config-schema.ts': 'generators/app/spec/runtime-config-schema.ts',
-  'templates/service/src/random.ts': 'generators/app/derive/random.ts',
-  'templates/service/src/model/onnx-inspect.ts': 'generators/app/onnx-inspect.ts',
-  'templates/service/src/model/input-plan.ts': 'generators/app/input-plan.ts',
+  'packages/runtime/src/config-schema.ts': 'generators/app/spec/runtime-config-schema.ts',
+  'packages/runtime/src/random.ts': 'generators/app/derive/random.ts',
+  'packages/runtime/src/model/onnx-inspect.ts': 'generators/app/onnx-inspect.ts',
+  'packages/runtime/src/model/input-plan.ts': 'generators/app/input-plan.ts',
 };
 for (const [from, to] of Object.entries(SHARED)) {
   const text = readFileSync(new URL(`../${from}`, import.meta.url), 'utf8');

@@ -200,7 +200,7 @@ describe('re-running in an existing service', () => {
 describe('bring your own ONNX model', () => {
   // A real ONNX file, written by the same builder the generated service trains with.
   async function modelFile(features: number): Promise<string> {
-    const { buildSoftmaxRegression } = await import('../templates/service/src/model/onnx-builder.js');
+    const { buildSoftmaxRegression } = await import('../packages/runtime/src/model/onnx-builder.js');
     const dir = mkdtempSync(join(tmpdir(), 'mlservice-byo-'));
     const bytes = buildSoftmaxRegression({ features, outputs: 3, weights: new Array(features * 3).fill(0.1), bias: [0, 0, 0] });
     writeFileSync(join(dir, 'model.onnx'), bytes);
@@ -285,12 +285,12 @@ describe('bring your own model, as the exporters write it (only model.onnx_path 
   });
 
   it('refuses an input type the service cannot feed, naming the input, its type and the fix', async () => {
-    const { BAD_MODELS } = await import('../templates/service/test/exported-models.js');
+    const { BAD_MODELS } = await import('../packages/runtime/test/exported-models.js');
     await refused(BAD_MODELS.int32Input(), twoNumbers('regression'), /model\.onnx: input "input": it takes int32 \[N, 2\].*Fix: export it with FloatTensorType/);
   });
 
   it('refuses a model with no usable output, listing its outputs and the key to set; model.outputs overrides', async () => {
-    const { BAD_MODELS } = await import('../templates/service/test/exported-models.js');
+    const { BAD_MODELS } = await import('../packages/runtime/test/exported-models.js');
     await refused(BAD_MODELS.noUsableOutput(), twoNumbers('classification', 'classes: [a, b]\n'), /config\.yaml: model\.outputs: cannot tell .*"scores_a" \(float32 \[N, 2\]\), "scores_b".*Fix: set model\.outputs\.probabilities/);
     await refused(BAD_MODELS.noUsableOutput(), twoNumbers('regression'), /model\.outputs\.value: cannot tell which output is the predicted value.*"scores_a"/);
     const { run } = await byo(BAD_MODELS.noUsableOutput(), twoNumbers('classification', 'classes: [a, b]\n'), '  outputs:\n    probabilities: scores_b\n');
@@ -299,7 +299,7 @@ describe('bring your own model, as the exporters write it (only model.onnx_path 
   });
 
   it('matches one input per feature by name, and names a feature with no input and an input with no feature', async () => {
-    const { COLUMNS_CLASSIFIER } = await import('../templates/service/test/exported-models.js');
+    const { COLUMNS_CLASSIFIER } = await import('../packages/runtime/test/exported-models.js');
     const columns = (size: string, sizeType = 'number') => `task: classification\ntarget: y\nfeatures:\n  - { name: colour, type: category, values: [red, green, blue] }\n  - { name: ${size}, type: ${sizeType} }\n`;
     const ok = await byo(COLUMNS_CLASSIFIER.build(), columns('size'));
     await ok.run;

@@ -110,7 +110,7 @@ describe('Dockerfile from other configs', () => {
   });
 
   it('a brought model (config model.onnx_path) is packed into the bundle by the same npm run train step', async () => {
-    const { buildSoftmaxRegression } = await import('../../templates/service/src/model/onnx-builder.js');
+    const { buildSoftmaxRegression } = await import('../../packages/runtime/src/model/onnx-builder.js');
     const model = join(mkdtempSync(join(tmpdir(), 'mlservice-byo-')), 'model.onnx');
     writeFileSync(model, buildSoftmaxRegression({ features: 4, outputs: 3, weights: new Array(12).fill(0.1), bias: [0, 0, 0] }));
     const dir = await scaffold({ config: `model:\n  onnx_path: ${JSON.stringify(model)}\n` });
