@@ -1,30 +1,16 @@
-// YOUR FILE: generator-mlservice wrote it once and never overwrites it. Edit it freely.
-//
-// Contract (what src/train.ts relies on): a DataLoader's load() resolves to the training rows and
-// their targets, in the same order. Each row has the features of features.yaml (checked with the zod
-// `Row` schema, so the model is trained on what /predict accepts); targets[i] is row i's class label
-// (classification) or number (regression), from the column named `target` in features.yaml.
-//
-// The example, CsvDataLoader, reads the CSV at config.yaml `training.data` (header row = column names).
-// To load from somewhere else (a database, Parquet, an API), write another DataLoader and return it
-// from createDataLoader below.
+// The example DataLoader: reads the CSV at config.yaml `training.data` (header row = column names).
+// Each row is checked with the row check of /predict (validation.ts), so the model is trained on what
+// /predict accepts; targets[i] is row i's class label (classification) or number (regression), from
+// the column named `target` in features.yaml.
 import { readFileSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
-import { Row, modelSpec } from '../schemas/features.js';
-import type { FeatureSpec, ModelSpec } from '../schemas/model-spec.js';
+import type { DataLoader, TrainingData } from '../contract.js';
+import type { FeatureModule, FeatureSpec, ModelSpec, Row } from '../schemas/model-spec.js';
+import { createBodyValidator } from '../validation.js';
 
-export interface TrainingData {
-  rows: Row[];
-  targets: (string | number)[];
-}
-
-export interface DataLoader {
-  load(): Promise<TrainingData>;
-}
-
-/** The DataLoader `npm run train` uses. `path` is config.yaml `training.data`, resolved. */
-export function createDataLoader(path: string, spec: ModelSpec = modelSpec): DataLoader {
-  return new CsvDataLoader(path, spec);
+/** The example's DataLoader factory (TrainingDefinition.createDataLoader). */
+export function createCsvDataLoader(path: string, features: FeatureModule): DataLoader {
+  return new CsvDataLoader(path, features);
 }
 
 const TRUE = new Set(['true', '1', 'yes']);
@@ -60,11 +46,13 @@ function setOwn(obj: Record<string, unknown>, key: string, value: unknown): void
 export class CsvDataLoader implements DataLoader {
   constructor(
     private readonly path: string,
-    private readonly spec: ModelSpec = modelSpec,
+    private readonly features: FeatureModule,
   ) {}
 
   async load(): Promise<TrainingData> {
-    const { path, spec } = this;
+    const { path } = this;
+    const spec = this.features.modelSpec;
+    const checkRow = createBodyValidator(spec, this.features.rowJsonSchema, 1);
     let text: string;
     try {
       text = readFileSync(path, 'utf8');
@@ -98,22 +86,17 @@ export class CsvDataLoader implements DataLoader {
         const at = column.get(f.name);
         const cell = at === undefined ? '' : (record[at] ?? '');
         if (cell.trim() === '') {
-          if (f.default !== undefined) setOwn(row, f.name, f.default);
-          // Missing: the Row check below reports it when the feature is required, except for a
-          // feature named `__proto__`, which zod cannot see as an own key: reported here.
-          else if (f.required && f.name === '__proto__') throw new Error(`${where(f.name)}: missing value of a required feature`);
+          // Missing: the row check below fills the default or reports a required feature.
           continue;
         }
         const converted = convertCell(f, cell);
         if ('error' in converted) throw new Error(`${where(f.name)}: ${converted.error}`);
         setOwn(row, f.name, converted.value);
       }
-      const checked = Row.safeParse(row);
-      if (!checked.success) {
-        const issue = checked.error.issues[0]!;
-        const col = String(issue.path[0] ?? '');
-        const message = own(row, col) === undefined ? 'missing value of a required feature' : issue.message;
-        throw new Error(`${where(col)}: ${message}`);
+      const checked = checkRow(row);
+      if ('error' in checked) {
+        const detail = checked.error.details?.[0];
+        throw new Error(`${where(detail?.field ?? '')}: ${detail?.message ?? checked.error.message}`);
       }
       targets.push(parseTarget(record[targetAt] ?? '', spec, () => where(spec.target)));
       rows.push(row as Row);
@@ -122,8 +105,6 @@ export class CsvDataLoader implements DataLoader {
     return { rows, targets };
   }
 }
-
-const own = (obj: Record<string, unknown>, key: string): unknown => (Object.hasOwn(obj, key) ? obj[key] : undefined);
 
 function parseTarget(cell: string, spec: ModelSpec, where: () => string): string | number {
   const text = cell.trim();

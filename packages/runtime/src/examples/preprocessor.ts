@@ -1,22 +1,10 @@
-// YOUR FILE: generator-mlservice wrote it once and never overwrites it. Edit it freely.
-//
-// Contract (what src/train.ts and src/model/onnx-runtime.ts rely on):
-//   Preprocessor.fit(rows)        learns from training rows, returns a fitted Preprocessor
-//   Preprocessor.raw(rows?)       no learning: the input layout of a brought ONNX model (model.onnx_path)
-//   Preprocessor.fromState(s)     rebuilds it from preprocessor.json of a model bundle (throws on a bad state)
-//   p.state()                     a JSON-able object, written to preprocessor.json
-//   p.width                       values per row of the model input
-//   p.transform(rows)             Float32Array of rows.length * width, row-major: the model input [N, width]
-// transform runs on every /predict request: keep it fast (the plan is built once, in the constructor).
-// If you change the encoding, retrain (`npm run train`) so model and preprocessor.json match.
-//
-// The example: number/integer features are standardized ((x - mean) / std); booleans become 0/1;
-// categories are one-hot over their `values` in features.yaml; string features are ignored (they need
-// an encoding of your choice: add one here). A missing optional feature takes its default, else the
-// training mean (numbers), else 0.
-import { modelSpec } from '../schemas/features.js';
-import type { Row } from '../schemas/features.js';
-import type { FeatureSpec, FeatureValue, ModelSpec } from '../schemas/model-spec.js';
+// The example Preprocessor: number/integer features are standardized ((x - mean) / std); booleans
+// become 0/1; categories are one-hot over their `values` in features.yaml; string features are ignored
+// (they need an encoding of your choice). A missing optional feature takes its default, else the
+// training mean (numbers), else 0. `raw` is the input layout of a brought model: numbers as they are,
+// booleans 0/1, categories as their index. transform runs on every request: its plan is built once.
+import type { Preprocessor } from '../contract.js';
+import type { FeatureSpec, FeatureValue, ModelSpec, Row } from '../schemas/model-spec.js';
 
 export type Encoding = 'standardize' | 'raw';
 
@@ -105,7 +93,7 @@ interface Step {
   slots: Map<string, number> | null;
 }
 
-export class Preprocessor {
+export class ExamplePreprocessor implements Preprocessor {
   readonly width: number;
   private readonly plan: Step[];
 
@@ -132,16 +120,16 @@ export class Preprocessor {
   }
 
   /** Learns means and standard deviations from the training rows. */
-  static fit(rows: Row[], spec: ModelSpec = modelSpec): Preprocessor {
-    return Preprocessor.build(spec.features.map((f) => featureState(f, rows, 'standardize')), 'standardize');
+  static fit(rows: Row[], spec: ModelSpec): ExamplePreprocessor {
+    return ExamplePreprocessor.build(spec.features.map((f) => featureState(f, rows, 'standardize')), 'standardize');
   }
 
   /** The input layout of a brought model: features in order, numbers as-is, booleans 0/1, categories as index. */
-  static raw(rows: Row[] = [], spec: ModelSpec = modelSpec): Preprocessor {
-    return Preprocessor.build(spec.features.map((f) => featureState(f, rows, 'raw')), 'raw');
+  static raw(rows: Row[], spec: ModelSpec): ExamplePreprocessor {
+    return ExamplePreprocessor.build(spec.features.map((f) => featureState(f, rows, 'raw')), 'raw');
   }
 
-  static fromState(state: unknown): Preprocessor {
+  static fromState(state: unknown): ExamplePreprocessor {
     const s = state as PreprocessorState;
     if (!s || typeof s !== 'object' || s.version !== 1 || !Array.isArray(s.features)) throw new Error('not a version-1 preprocessor state');
     for (const f of s.features) {
@@ -155,11 +143,11 @@ export class Preprocessor {
     }
     const width = s.features.reduce((a, f) => a + widthOf(f), 0);
     if (width !== s.width) throw new Error(`width ${s.width} does not match its features (${width})`);
-    return new Preprocessor(structuredClone(s));
+    return new ExamplePreprocessor(structuredClone(s));
   }
 
-  private static build(features: FeatureState[], encoding: Encoding): Preprocessor {
-    return new Preprocessor({ version: 1, encoding, width: features.reduce((a, f) => a + widthOf(f), 0), features });
+  private static build(features: FeatureState[], encoding: Encoding): ExamplePreprocessor {
+    return new ExamplePreprocessor({ version: 1, encoding, width: features.reduce((a, f) => a + widthOf(f), 0), features });
   }
 
   state(): PreprocessorState {

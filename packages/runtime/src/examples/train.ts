@@ -1,37 +1,12 @@
-// YOUR FILE: generator-mlservice wrote it once and never overwrites it. Edit it freely.
-//
-// Contract (what src/train.ts relies on): train(X, y, options) gets the preprocessed training matrix
-// X (Float32Array, row-major [rows, width]) and the targets y (classification: class indices into
-// options.classes; regression: numbers), and returns the ONNX model bytes plus the names of its
-// input and outputs. The serving side feeds float32 [N, width] to `input` and reads:
-//   classification: `probabilities` float32 [N, classes.length] (and optionally `label`, int64 class index)
-//   regression:     `value` float32 [N, 1]
-// Any model works as long as it keeps that contract: replace the body with your own trainer, or export
-// an ONNX model from elsewhere and set model.onnx_path in config.yaml instead.
-//
-// The example: softmax regression by full-batch gradient descent with a little L2 (classification),
-// ridge linear regression in closed form (regression). Deterministic for a given seed.
+// The example trainer: softmax regression by full-batch gradient descent with a little L2
+// (classification), ridge linear regression in closed form (regression). Deterministic for a given
+// seed. It feeds float32 [N, width] to `input` and answers `probabilities` float32 [N, classes]
+// (and `label`, int64 class index) or `value` float32 [N, 1].
 import { ONNX_NAMES, buildLinearRegression, buildSoftmaxRegression } from '../model/onnx-builder.js';
+import type { Trainer, TrainedModel, TrainerOptions } from '../contract.js';
 import { seededRandom } from '../random.js';
 
-export interface TrainOptions {
-  task: 'classification' | 'regression';
-  /** Class labels (classification): y holds indices into this list. */
-  classes: string[] | null;
-  epochs: number;
-  learningRate: number;
-  seed: number;
-  /** L2 penalty on the weights (not the bias). */
-  l2?: number;
-}
-
-export interface TrainedModel {
-  onnx: Uint8Array;
-  input: string;
-  outputs: { label?: string; probabilities?: string; value?: string };
-}
-
-export function train(X: Float32Array, y: number[], options: TrainOptions): TrainedModel {
+export const trainExampleModel: Trainer = (X: Float32Array, y: number[], options: TrainerOptions): TrainedModel => {
   const n = y.length;
   if (n === 0) throw new Error('no training rows');
   if (X.length % n !== 0) throw new Error(`X has ${X.length} values, not a multiple of ${n} rows`);
@@ -49,7 +24,7 @@ export function train(X: Float32Array, y: number[], options: TrainOptions): Trai
   }
   const { weights, bias } = ridgeRegression(X, y, width, options.l2 ?? 1e-6);
   return { onnx: buildLinearRegression({ features: width, weights, bias }), input: ONNX_NAMES.input, outputs: { value: ONNX_NAMES.value } };
-}
+};
 
 /** Mean cross-entropy + L2 of W[F, C] (row-major), b[C]; fills `grad` (W part then b part) when given. */
 function softmaxLoss(X: Float32Array, y: number[], F: number, C: number, params: Float64Array, l2: number, grad?: Float64Array): number {
@@ -84,7 +59,7 @@ function softmaxLoss(X: Float32Array, y: number[], F: number, C: number, params:
   return loss / n + 0.5 * l2 * penalty;
 }
 
-function softmaxRegression(X: Float32Array, y: number[], F: number, C: number, o: TrainOptions): { weights: Float32Array; bias: Float32Array } {
+function softmaxRegression(X: Float32Array, y: number[], F: number, C: number, o: TrainerOptions): { weights: Float32Array; bias: Float32Array } {
   for (const c of y) if (!Number.isInteger(c) || c < 0 || c >= C) throw new Error(`class index ${c} outside 0..${C - 1}`);
   const l2 = o.l2 ?? 1e-3;
   const rand = seededRandom(o.seed);
