@@ -31,7 +31,7 @@ export interface Inputs {
 
 const BYO_MODEL_PATH = 'model_src/model.onnx';
 
-export default class MlserviceGenerator extends Generator<Record<string, never>, MlserviceOptions & Generator['options']> {
+export default class MlserviceGenerator extends Generator<WrittenRecord & Record<string, unknown>, MlserviceOptions & Generator['options']> {
   private inputs!: Inputs;
   private spec!: ServiceSpec;
 
