@@ -114,18 +114,26 @@ export default class MlserviceGenerator extends Generator<WrittenRecord & Record
       this._writeFile(data, existsSync(shipped) ? readFileSync(shipped) : sampleCsv(spec));
     }
     if (this.byoSource && resolve(this.byoSource) !== this.destinationPath(BYO_MODEL_PATH)) this._writeFile(BYO_MODEL_PATH, readFileSync(this.byoSource));
+    this._record();
   }
 
-  end(): void {
-    // The conflicter has run: a file it asked about holds the new version only when the user took it.
-    for (const [destination, hash] of this.asked) {
-      const path = this.destinationPath(destination);
-      if (existsSync(path) && sha256(readFileSync(path)) === hash) this.written[destination] = hash;
-    }
+  /** Records in .yo-rc.json the generator's version and what it wrote. */
+  private _record(): void {
     const files = { ...this.previous.files, ...this.written };
     this.config.set('version', GENERATOR_VERSION);
     this.config.set('files', Object.fromEntries(Object.keys(files).sort().map((f) => [f, files[f]])));
     this.config.set('packageJson', this.offeredPackageJson);
+  }
+
+  end(): void {
+    // The conflicter has run: a file it asked about holds the new version only when the user took it.
+    if (this.asked.size > 0) {
+      for (const [destination, hash] of this.asked) {
+        const path = this.destinationPath(destination);
+        if (existsSync(path) && sha256(readFileSync(path)) === hash) this.written[destination] = hash;
+      }
+      this._record();
+    }
     if (this.kept.length > 0)
       this.log.info(
         `kept your changes to ${this.kept.length} files (the new version was not written): ${this.kept.join(', ')}\n` +
