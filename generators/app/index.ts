@@ -1,20 +1,24 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { isDeepStrictEqual } from 'node:util';
 import { basename, dirname, join, resolve } from 'node:path';
 import Generator from 'yeoman-generator';
-import { stringify as toYaml } from 'yaml';
+import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import { checkByoModel } from './byo-model.js';
 import { createHandlebars, templateContext } from './derive/context.js';
 import { featuresModule } from './derive/features-module.js';
 import { packageJson } from './derive/package-json.js';
+import { mergePackageJson, type MergedPackageJson } from './derive/package-json-merge.js';
 import { sampleCsv } from './derive/sample-data.js';
 import { EXAMPLES, exampleForTask, isExample } from './examples.js';
 import { ownerOf, planFiles } from './files.js';
+import { GENERATOR_VERSION } from './generator-version.js';
 import { OPTIONS, type MlserviceOptions } from './options.js';
 import { askSources } from './prompts.js';
 import { SpecError } from './spec/errors.js';
 import { TASKS } from './spec/features-schema.js';
 import { loadSpec, readSources } from './spec/load.js';
 import type { ServiceSpec } from './spec/types.js';
+import { decide, sha256, type GeneratorPackageJson, type WrittenRecord } from './written-record.js';
 
 /** Where the two input files come from, decided before anything is read. */
 export interface Inputs {
@@ -27,7 +31,7 @@ export interface Inputs {
 
 const BYO_MODEL_PATH = 'model_src/model.onnx';
 
-export default class MlserviceGenerator extends Generator<Record<string, never>, MlserviceOptions & Generator['options']> {
+export default class MlserviceGenerator extends Generator<WrittenRecord & Record<string, unknown>, MlserviceOptions & Generator['options']> {
   private inputs!: Inputs;
   private spec!: ServiceSpec;
 
@@ -78,48 +82,125 @@ export default class MlserviceGenerator extends Generator<Record<string, never>,
   }
 
   private byoSource?: string;
+  /** What the generator wrote in this service last time (.yo-rc.json). */
+  private previous: WrittenRecord = {};
+  /** sha256 of each generated file as it is after this run, when the generator's version is what it holds. */
+  private written: Record<string, string> = {};
+  /** Generated files the user changed, left to yeoman's conflicter to ask about: the hash of the new version. */
+  private asked = new Map<string, string>();
+  /** Generated files the user changed, kept as they are (non-interactive). */
+  private kept: string[] = [];
+  private keptScripts: MergedPackageJson['keptScripts'] = [];
+  private offeredPackageJson!: GeneratorPackageJson;
 
   writing(): void {
     const spec = this.spec;
+    this.previous = this.config.getAll() as WrittenRecord;
     const hb = createHandlebars();
     const context = templateContext(spec);
     for (const file of planFiles(spec)) {
-      if (file.owner === 'user' && existsSync(this.destinationPath(file.destination))) continue;
       const text = readFileSync(file.source);
       if (file.render) this._writeFile(file.destination, hb.compile(text.toString('utf8'), { noEscape: true, strict: true })(context));
       else this._writeFile(file.destination, text);
     }
-    this._writeFile('package.json', `${JSON.stringify(packageJson(spec), null, 2)}\n`);
+    this._writePackageJson(packageJson(spec));
     this._writeFile('src/schemas/features.ts', featuresModule(spec));
     const migrated = spec.formats.features === 'legacy' || spec.formats.config === 'legacy';
-    this._writeFile('features.yaml', migrated ? nativeFeaturesYaml(spec) : readFileSync(this.inputs.featuresPath, 'utf8'));
-    this._writeFile('config.yaml', configYaml(spec));
+    this._writeInput('features.yaml', this.inputs.featuresPath, migrated ? nativeFeaturesYaml(spec) : readFileSync(this.inputs.featuresPath, 'utf8'));
+    this._writeInput('config.yaml', this.inputs.configPath, configYaml(spec));
     const data = spec.config.training.data;
     if (!spec.config.model.onnx_path && !existsSync(this.destinationPath(data))) {
       const shipped = this.inputs.dataPath ?? resolve(dirname(this.inputs.configPath), data);
       this._writeFile(data, existsSync(shipped) ? readFileSync(shipped) : sampleCsv(spec));
     }
     if (this.byoSource && resolve(this.byoSource) !== this.destinationPath(BYO_MODEL_PATH)) this._writeFile(BYO_MODEL_PATH, readFileSync(this.byoSource));
+    this._record();
+  }
+
+  /** Records in .yo-rc.json the generator's version and what it wrote. */
+  private _record(): void {
+    const files = { ...this.previous.files, ...this.written };
+    this.config.set('version', GENERATOR_VERSION);
+    this.config.set('files', Object.fromEntries(Object.keys(files).sort().map((f) => [f, files[f]])));
+    this.config.set('packageJson', this.offeredPackageJson);
   }
 
   end(): void {
+    // The conflicter has run: a file it asked about holds the new version only when the user took it.
+    if (this.asked.size > 0) {
+      for (const [destination, hash] of this.asked) {
+        const path = this.destinationPath(destination);
+        if (existsSync(path) && sha256(readFileSync(path)) === hash) this.written[destination] = hash;
+      }
+      this._record();
+    }
+    if (this.kept.length > 0)
+      this.log.info(
+        `kept your changes to ${this.kept.length} files (the new version was not written): ${this.kept.join(', ')}\n` +
+          'To take the new version of a file, delete it and run `yo mlservice` again, or run `yo mlservice` in a terminal (without --yes) to see each diff and choose.',
+      );
+    if (this.keptScripts.length > 0)
+      this.log.info(
+        `kept your changes to ${this.keptScripts.length} package.json scripts: ${this.keptScripts.map((s) => `${s.name} (the generator's: ${JSON.stringify(s.generators)})`).join(', ')}`,
+      );
     const name = this.spec.config.service.name;
     this.log.ok(`${name} is ready. Next: ${this.options.skipInstall ? 'npm install && ' : ''}npm run train && npm start, then open http://localhost:${this.spec.config.service.port}/docs`);
   }
 
   /**
-   * Writes one file of the service. Generated files are regenerated without asking (their header
-   * says so); a user file is written only when absent (checked by the caller). A new file is
-   * left to yeoman, which reports it as `create`.
+   * Writes one file of the service. A user file is written only when absent. A generated file is
+   * overwritten without asking only when the user has not changed it since the generator wrote it
+   * (its sha256 in .yo-rc.json); a changed one is left to yeoman's conflicter in a terminal, and
+   * kept otherwise. `merged` contents already hold the user's changes, so they are always written.
    */
-  private _writeFile(destination: string, contents: string | Buffer): void {
+  private _writeFile(destination: string, contents: string | Buffer, merged = false): void {
     const path = this.destinationPath(destination);
-    const existed = existsSync(path);
-    this.fs.write(path, contents);
-    if (existed && ownerOf(destination) === 'generated') {
-      const file = this.fs.store.get(path) as { conflicter?: string };
-      file.conflicter = 'force';
+    const existing = existsSync(path) ? readFileSync(path) : undefined;
+    if (ownerOf(destination) === 'user') {
+      if (!existing) this.fs.write(path, contents);
+      return;
     }
+    const next = Buffer.from(contents);
+    const hash = sha256(next);
+    const decision = decide(existing, next, this.previous.files?.[destination]);
+    if (decision === 'identical') this.written[destination] = hash;
+    else if (decision === 'write' || merged) {
+      this.fs.write(path, contents);
+      if (existing) (this.fs.store.get(path) as { conflicter?: string }).conflicter = 'force';
+      this.written[destination] = hash;
+    } else if (this._interactive) {
+      this.fs.write(path, contents);
+      this.asked.set(destination, hash);
+    } else this.kept.push(destination);
+  }
+
+  /** The generator's package.json content merged into the service's own (see derive/package-json-merge.ts). */
+  private _writePackageJson(generated: Record<string, unknown>): void {
+    const path = this.destinationPath('package.json');
+    let existing: Record<string, unknown> | undefined;
+    try {
+      existing = existsSync(path) ? JSON.parse(readFileSync(path, 'utf8')) : undefined;
+    } catch (e) {
+      throw new Error(`Nothing was written: the service's package.json is not valid JSON (${(e as Error).message}). Fix it and run again.`);
+    }
+    const { json, keptScripts } = mergePackageJson(generated, existing, this.previous.packageJson);
+    this.keptScripts = keptScripts;
+    const { scripts, dependencies, devDependencies } = generated as GeneratorPackageJson;
+    this.offeredPackageJson = { scripts, dependencies, devDependencies };
+    this._writeFile('package.json', `${JSON.stringify(json, null, 2)}\n`, true);
+  }
+
+  /**
+   * features.yaml and config.yaml. Read from this service's own folder, they are the user's source:
+   * rewritten (in the native format, every default written out) only when that changes their data,
+   * so a re-run after editing them keeps the user's comments and layout. Read from elsewhere, they
+   * are the inputs the user named, and replace the service's copy.
+   */
+  private _writeInput(destination: string, inputPath: string, contents: string): void {
+    const path = this.destinationPath(destination);
+    const inPlace = resolve(inputPath) === path;
+    if (inPlace && isDeepStrictEqual(parseYaml(readFileSync(path, 'utf8')), parseYaml(contents))) return;
+    this._writeFile(destination, contents, !inPlace);
   }
 
   // Yeoman runs every public method as a task: helpers are `_`-prefixed.

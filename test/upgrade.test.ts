@@ -1,0 +1,67 @@
+// Re-running the generator in a service: user changes survive, unchanged generated files follow the new inputs.
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { SERVICE_DEPENDENCIES } from '../generators/app/dependencies.js';
+import { REPO_ROOT, scaffold } from './helpers/scaffold.js';
+
+const VERSION = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')).version;
+
+describe('re-running in a generated service', () => {
+  it('keeps what the user changed, updates the rest, merges package.json and records the version', async () => {
+    const dir = await scaffold();
+    const read = (p: string) => readFileSync(join(dir, p), 'utf8');
+    const json = (p: string) => JSON.parse(read(p));
+    expect(json('.yo-rc.json')['generator-mlservice'].version).toBe(VERSION);
+
+    writeFileSync(join(dir, 'data/train.csv'), 'mine\n');
+    writeFileSync(join(dir, 'Dockerfile'), `${read('Dockerfile')}# mine\n`);
+    const pkg = json('package.json');
+    pkg.dependencies['left-pad'] = '1.3.0';
+    pkg.dependencies.fastify = '0.0.1';
+    pkg.scripts.lint = 'eslint .';
+    pkg.scripts.start = 'node my-server.js';
+    writeFileSync(join(dir, 'package.json'), JSON.stringify(pkg, null, 2));
+    writeFileSync(join(dir, 'config.yaml'), read('config.yaml').replace('port: 8080', 'port: 9191'));
+    expect(read('docs/OIP.md')).not.toContain('9191');
+
+    const log: string[] = [];
+    await scaffold({ dir, log });
+    expect(read('data/train.csv')).toBe('mine\n');
+    expect(read('Dockerfile')).toContain('# mine\n');
+    expect(read('Dockerfile')).not.toContain('9191');
+    expect(log.join('\n')).toMatch(/kept your changes to 1 files \(the new version was not written\): Dockerfile\n/);
+    expect(log.join('\n')).toMatch(/scripts: start/);
+    expect(read('docs/OIP.md')).toContain('9191');
+    const merged = json('package.json');
+    expect(merged.dependencies['left-pad']).toBe('1.3.0');
+    expect(merged.dependencies.fastify).toBe(SERVICE_DEPENDENCIES.fastify);
+    expect(Object.keys(merged.dependencies)).toEqual(Object.keys(merged.dependencies).sort((a, b) => a.localeCompare(b, 'en')));
+    expect(merged.scripts.lint).toBe('eslint .');
+    expect(merged.scripts.start).toBe('node my-server.js');
+    const record = json('.yo-rc.json')['generator-mlservice'];
+    expect(record.version).toBe(VERSION);
+    expect(record.files['docs/OIP.md']).toMatch(/^[0-9a-f]{64}$/);
+    expect(record.files['package.json']).toMatch(/^[0-9a-f]{64}$/);
+    expect(record.files['data/train.csv']).toBeUndefined();
+
+    const files = Object.keys(record.files).filter((f) => f !== 'Dockerfile');
+    const yoRc = readFileSync(join(dir, '.yo-rc.json'), 'utf8');
+    const before = new Map(files.map((f) => [f, statSync(join(dir, f)).mtimeMs]));
+    await scaffold({ dir });
+    // Nothing changed: no file is written again, and the record stays the same.
+    for (const [f, mtime] of before) expect(statSync(join(dir, f)).mtimeMs, f).toBe(mtime);
+    expect(readFileSync(join(dir, '.yo-rc.json'), 'utf8')).toBe(yoRc);
+  });
+
+  it('keeps changed files of a service made before the generator recorded hashes', async () => {
+    const dir = await scaffold();
+    const read = (p: string) => readFileSync(join(dir, p), 'utf8');
+    writeFileSync(join(dir, '.yo-rc.json'), '{"generator-mlservice": {}}\n');
+    writeFileSync(join(dir, 'Dockerfile'), '# mine\n');
+    const log: string[] = [];
+    await scaffold({ dir, log });
+    expect(read('Dockerfile')).toBe('# mine\n');
+    expect(log.join('\n')).toContain('kept your changes to 1 files');
+  });
+});
