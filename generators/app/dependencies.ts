@@ -1,27 +1,28 @@
+import { readFileSync } from 'node:fs';
+
+/** The runtime package as `npm run build` packed it (scripts/pack-runtime.mjs): shipped in each service's vendor/. */
+export const RUNTIME: { name: string; version: string; tarball: string } = JSON.parse(readFileSync(new URL('../../vendor/runtime.json', import.meta.url), 'utf8'));
+/** Where a service takes the runtime from: its own copy of the tarball (no registry needed). Once published: `^${RUNTIME.version}`. */
+export const RUNTIME_DEPENDENCY = `file:vendor/${RUNTIME.tarball}`;
+
 /**
- * Versions of the generated service's dependencies: the one place they are set.
+ * Versions of the generated service's own dependencies (the runtime's are in packages/runtime/package.json): the one place they are set.
  * The service runs on Node 24 (NODE_VERSION); the generator itself still runs on Node 20.19+.
  */
 export const SERVICE_DEPENDENCIES = {
-  '@fastify/swagger': '9.9.3',
-  '@fastify/swagger-ui': '6.1.3',
-  '@fluent-org/logger': '1.0.10',
-  '@msgpack/msgpack': '2.8.0',
-  ajv: '8.20.0',
-  'csv-parse': '5.5.6',
+  [RUNTIME.name]: RUNTIME_DEPENDENCY,
+  // src/app.ts's types; features.ts's schema
   fastify: '5.12.8',
-  'onnxruntime-node': '1.30.0',
-  pino: '10.4.0',
-  'prom-client': '15.1.3',
-  yaml: '2.9.1',
   zod: '4.6.7',
 } as const;
 
 /** Build-time only (the image's build stage has them; its runtime stage does not). */
 export const SERVICE_DEV_DEPENDENCIES = {
+  // the bench's Fluentd receiver
+  '@fluent-org/logger': '1.0.10',
   '@types/node': '24.19.4',
   autocannon: '9.0.0',
-  // writes ONNX models in `npm run train` (src/model/onnx-builder.ts); the server never imports it
+  // the runtime's optional peer: `npm run train` writes and inspects ONNX models with it; the server never imports it
   'onnx-proto': '8.0.1',
   typescript: '5.9.3',
   vitest: '4.1.12',

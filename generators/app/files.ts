@@ -20,7 +20,7 @@ export const TEMPLATE_ROOTS: TemplateRoot[] = [
 ];
 
 /** Files the user fills in: written once, never overwritten by a re-run. */
-export const USER_OWNED = [/^src\/contract\//, /^data\//];
+export const USER_OWNED = [/^src\/contract\//, /^data\//, /^src\/(app|server|train|service)\.ts$/, /^test\//];
 
 /** Templates written only when their condition holds (all others are always written). */
 export const CONDITIONS: Record<string, (spec: ServiceSpec) => boolean> = {};

@@ -10,7 +10,8 @@ import { packageJson } from './derive/package-json.js';
 import { mergePackageJson, type MergedPackageJson } from './derive/package-json-merge.js';
 import { sampleCsv } from './derive/sample-data.js';
 import { EXAMPLES, exampleForTask, isExample } from './examples.js';
-import { ownerOf, planFiles } from './files.js';
+import { RUNTIME } from './dependencies.js';
+import { ownerOf, planFiles, REPO_ROOT } from './files.js';
 import { GENERATOR_VERSION } from './generator-version.js';
 import { OPTIONS, type MlserviceOptions } from './options.js';
 import { askSources } from './prompts.js';
@@ -105,6 +106,7 @@ export default class MlserviceGenerator extends Generator<WrittenRecord & Record
     }
     this._writePackageJson(packageJson(spec));
     this._writeFile('src/schemas/features.ts', featuresModule(spec));
+    this._writeFile(`vendor/${RUNTIME.tarball}`, readFileSync(join(REPO_ROOT, 'vendor', RUNTIME.tarball)));
     const migrated = spec.formats.features === 'legacy' || spec.formats.config === 'legacy';
     this._writeInput('features.yaml', this.inputs.featuresPath, migrated ? nativeFeaturesYaml(spec) : readFileSync(this.inputs.featuresPath, 'utf8'));
     this._writeInput('config.yaml', this.inputs.configPath, configYaml(spec));

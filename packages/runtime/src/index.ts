@@ -13,7 +13,7 @@ export { createLogger } from './logging/logger.js';
 export { PredictionLog } from './logging/prediction-log.js';
 export { createMetrics, type ServiceMetrics } from './metrics/registry.js';
 export { ModelNotReadyError, OnnxModelRuntime, type OnnxModelRuntimeOptions } from './model/onnx-runtime.js';
-export { ModelLoadError } from './model/bundle.js';
+export { BUNDLE_FILES, ModelLoadError } from './model/bundle.js';
 export type { ModelMetadata, ModelRuntime, Prediction } from './model/runtime.js';
 export type { DriftListener, DriftWarning } from './monitoring/drift.js';
 export type { FeedbackListener } from './feedback/monitor.js';

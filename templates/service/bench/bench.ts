@@ -19,10 +19,10 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../src/config.js';
-import { BUNDLE_FILES } from '../src/model/bundle.js';
+import { BUNDLE_FILES, loadConfig } from '@mlservice/runtime';
+import { trainAndWriteBundle } from '@mlservice/runtime/train';
 import { exampleRow, modelSpec } from '../src/schemas/features.js';
-import { trainAndWriteBundle } from '../src/train.js';
+import { trainingDefinition } from '../src/service.js';
 import { cpuMicros, rssMb } from './proc.js';
 
 /** The part of autocannon's API used here (it ships no TypeScript types). */
@@ -181,7 +181,7 @@ async function main(): Promise<void> {
     let modelDir = resolve(ROOT, config.model.dir);
     if (!existsSync(join(modelDir, BUNDLE_FILES.metadata))) {
       console.log(`no model bundle in ${config.model.dir}: training one into ${tmp}`);
-      modelDir = (await trainAndWriteBundle({ ...config, model: { ...config.model, quality_gate: {} } }, { outDir: join(tmp, 'bundle') })).dir;
+      modelDir = (await trainAndWriteBundle(await trainingDefinition(), { ...config, model: { ...config.model, quality_gate: {} } }, { outDir: join(tmp, 'bundle') })).dir;
     }
     const batchSize = Math.min(Number(values.batch), config.service.max_batch_size);
     const row = (i: number) => (modelSpec.idField ? { ...exampleRow, [modelSpec.idField]: `e-${i}` } : exampleRow);
