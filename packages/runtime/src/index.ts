@@ -1,6 +1,5 @@
 // @mlservice/runtime: what a generated service's src/app.ts and src/server.ts use. Training (which
-// needs onnx-proto, a build-time dependency) is in '@mlservice/runtime/train'; test helpers in
-// '@mlservice/runtime/testing'.
+// needs onnx-proto, a build-time dependency) is in '@mlservice/runtime/train'.
 export { createApp, REDACTED_PATHS, type AppOptions } from './create-app.js';
 export { serve, type BuildApp } from './serve.js';
 export { ConfigError, loadConfig, parseConfig, type Config } from './config.js';
