@@ -107,7 +107,7 @@ describe('an input error', () => {
 });
 
 /** Formats that take no comment, and the user's own inputs and data copied in. */
-const NO_HEADER = [/\.json$/, /\.ndjson$/, /\.csv$/, /^features\.yaml$/, /^config\.yaml$/];
+const NO_HEADER = [/\.json$/, /\.ndjson$/, /\.csv$/, /\.tgz$/, /^features\.yaml$/, /^config\.yaml$/];
 const HEADER = /(Generated|GENERATED) by generator-mlservice/;
 
 function filesOf(root: string, dir = root): string[] {
@@ -125,7 +125,7 @@ describe('the generated service', () => {
       .filter((f) => ownerOf(f) === 'generated' && !NO_HEADER.some((re) => re.test(f)))
       .filter((f) => !HEADER.test(readFileSync(join(dir, f), 'utf8').split('\n').slice(0, 3).join('\n')));
     expect(missing).toEqual([]);
-    for (const f of ['src/model/runtime.ts', 'src/schemas/model-spec.ts', 'README.md', 'tsconfig.json', '.gitignore', `helm/iris-service/templates/deployment.yaml`]) expect(readFileSync(join(dir, f), 'utf8'), f).toMatch(HEADER);
+    for (const f of ['src/schemas/features.ts', 'Dockerfile', 'README.md', 'tsconfig.json', '.gitignore', `helm/iris-service/templates/deployment.yaml`]) expect(readFileSync(join(dir, f), 'utf8'), f).toMatch(HEADER);
   });
 
   it('its README gives the description as text and lists every file of the model bundle', async () => {

@@ -23,6 +23,19 @@ function npm(dir: string, ...args: string[]): string {
   return out;
 }
 
+const RUNTIME_DIR = fileURLToPath(new URL('../../packages/runtime/', import.meta.url));
+const VITEST = fileURLToPath(new URL('../../node_modules/vitest/vitest.mjs', import.meta.url));
+/** The runtime's test files whose cases are built from the service's features (the rest run once, on iris). */
+const SPEC_TESTS = ['test/api.test.ts', 'test/hostile.test.ts', 'test/oip-v2.test.ts', 'test/openapi.test.ts', 'test/train.test.ts', 'test/validation.test.ts', 'test/legacy-api.test.ts'];
+
+/** Runs the runtime package's tests (on the service's Node) against a generated, installed service. */
+function runtimeTests(serviceDir: string, files: string[] = []): string {
+  const r = spawnSync('node', [VITEST, 'run', ...files], { cwd: RUNTIME_DIR, env: { ...ENV, MLSERVICE_SERVICE_DIR: serviceDir }, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: 15 * 60_000 });
+  const out = `${r.stdout}\n${r.stderr}`;
+  if (r.status !== 0) throw new Error(`the runtime's tests failed against ${serviceDir} (exit ${r.status}):\n${out.slice(-8000)}`);
+  return out;
+}
+
 const freePort = () =>
   new Promise<number>((resolve) => {
     const s = createServer().listen(0, '127.0.0.1', () => {
@@ -79,6 +92,10 @@ describe('iris service, installed and run for real', () => {
     const out = npm(dir, 'test');
     expect(out).toMatch(/Tests\s+\d+ passed/);
   }, 10 * 60_000);
+
+  it("passes the runtime's own tests (packages/runtime/test), run once against this installed service", () => {
+    expect(runtimeTests(dir)).toMatch(/Tests\s+\d+ passed/);
+  }, 15 * 60_000);
 
   it('trains a model bundle that meets the quality gate', () => {
     const out = npm(dir, 'run', 'train');
@@ -174,6 +191,8 @@ describe('iris service, installed and run for real', () => {
       npm(other, 'run', 'typecheck');
       npm(other, 'run', 'train');
       expect(npm(other, 'test')).toMatch(/Tests\s+\d+ passed/);
+      // The runtime's tests that depend on the features, on this spec's features.
+      expect(runtimeTests(other, SPEC_TESTS)).toMatch(/Tests\s+\d+ passed/);
       await checkOpenApiDocument(docsOf(other), { classes: JSON.parse(readFileSync(join(other, 'model_bin/metadata.json'), 'utf8')).classes });
     }, 10 * 60_000);
   });
