@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { validate } from 'dockerfile-utils';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { scaffold } from '../helpers/scaffold.js';
+import { REPO_ROOT, scaffold } from '../helpers/scaffold.js';
 import { npmBin, run } from '../helpers/tools.js';
 import { IMAGE_UID, NODE_VERSION, SERVER_COMMAND } from '../../generators/app/dependencies.js';
 
@@ -82,8 +82,8 @@ describe('Dockerfile of the iris service', () => {
   it('HEALTHCHECK runs the service\'s own check with node (port from config.yaml / PORT, as the server reads it)', () => {
     const hc = instructions(text).find((l) => l.startsWith('HEALTHCHECK'))!;
     const argv = JSON.parse(hc.slice(hc.indexOf('CMD ') + 4)) as string[];
-    expect(argv).toEqual(['node', 'dist/src/healthcheck.js']);
-    const source = readFileSync(join(dir, 'src/healthcheck.ts'), 'utf8');
+    expect(argv).toEqual(['node', 'node_modules/@mlservice/runtime/dist/healthcheck.js']);
+    const source = readFileSync(join(REPO_ROOT, 'packages/runtime/src/healthcheck.ts'), 'utf8');
     expect(source).toContain('loadConfig().service');
     expect(source).toContain('/health/live');
   });
