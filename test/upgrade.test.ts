@@ -64,4 +64,17 @@ describe('re-running in a generated service', () => {
     expect(read('Dockerfile')).toBe('# mine\n');
     expect(log.join('\n')).toContain('kept your changes to 1 files');
   });
+
+  it("keeps the comments and layout of the service's own config.yaml when a re-run changes nothing in its data", async () => {
+    const dir = await scaffold();
+    const path = join(dir, 'config.yaml');
+    const mine = `# my note on this service\n${readFileSync(path, 'utf8').replace('port: 8080', 'port: 9191 # the port our proxy expects')}`;
+    writeFileSync(path, mine);
+    const log: string[] = [];
+    await scaffold({ dir, log });
+    expect(readFileSync(path, 'utf8')).toBe(mine);
+    // Not a conflict at all: its data is what the generator would write.
+    expect(log.join('\n')).not.toContain('kept your changes');
+    expect(readFileSync(join(dir, 'docs/OIP.md'), 'utf8')).toContain('9191');
+  });
 });
