@@ -71,6 +71,8 @@ describe.runIf(hasPodman || process.env.CI === 'true')('the iris service image, 
     expect(inImage('node --version')).toBe(`v${NODE_VERSION}`);
     expect(inImage('ls node_modules/onnxruntime-node/bin/napi-v6/*/ -d | tr "\\n" " "')).toBe('node_modules/onnxruntime-node/bin/napi-v6/linux/');
     expect(inImage('test -e node_modules/typescript && echo dev || echo production')).toBe('production');
+    // training's onnx-proto (and protobufjs) stay out: a peer declaration of it once kept them in
+    expect(inImage('ls -d node_modules/onnx-proto node_modules/protobufjs 2>/dev/null | wc -l')).toBe('0');
     const history = sh('podman', ['history', '--no-trunc', '--format', '{{.CreatedBy}}', tag]);
     expect(history).not.toContain('ca.crt');
 

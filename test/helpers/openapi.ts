@@ -13,10 +13,11 @@ import ts from 'typescript';
 export function docsOf(serviceDir: string): Record<string, unknown> {
   const script = `
     const { buildApp } = await import('./dist/src/app.js');
-    const { loadConfig } = await import('./dist/src/config.js');
-    const { OnnxModelRuntime } = await import('./dist/src/model/onnx-runtime.js');
+    const { service } = await import('./dist/src/service.js');
+    const { loadConfig, OnnxModelRuntime } = await import('@mlservice/runtime');
     const config = loadConfig('config.yaml', {});
-    const runtime = new OnnxModelRuntime({ dir: config.model.dir, topN: config.model.top_n });
+    const { modelSpec, exampleRow } = service.features;
+    const runtime = new OnnxModelRuntime({ dir: config.model.dir, topN: config.model.top_n, spec: modelSpec, exampleRow, Preprocessor: service.Preprocessor });
     const app = buildApp({ config, runtime, logger: false });
     await app.ready();
     await runtime.load();

@@ -5,13 +5,11 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { modelSpec, exampleRow } from './service.js';
-import { buildApp } from './service.js';
+import { buildApp, exampleRow, modelSpec } from './service.js';
 import { parseConfig } from '../src/config.js';
 import { createMetrics } from '../src/metrics/registry.js';
 import type { ModelRuntime } from '../src/model/runtime.js';
 import { exampleInferRequest } from '../src/routes/v2/schemas.js';
-import { modelSpec } from './service.js';
 import { row, startApp, trainedConfig, UNKNOWN_FEATURE } from './api-helpers.js';
 
 /** One sample of the exposition: name{labels} value. */

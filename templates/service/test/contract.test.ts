@@ -2,17 +2,21 @@
 // The contract of src/contract/: what `npm run train` and the server rely on (see each file's header).
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { createBodyValidator, loadConfig } from '@mlservice/runtime';
-import { describe, expect, it } from 'vitest';
+import { createBodyValidator, loadConfig, type TrainingData } from '@mlservice/runtime';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { features, modelSpec, rowJsonSchema } from '../src/schemas/features.js';
 import { service, trainingDefinition } from '../src/service.js';
 
 const config = loadConfig();
 const dataPath = resolve(config.training.data);
 
-describe.runIf(existsSync(dataPath))('the DataLoader and the Preprocessor, on config.yaml training.data', async () => {
-  const { createDataLoader } = await trainingDefinition();
-  const data = await createDataLoader(dataPath, features).load();
+// (vitest collects a skipped suite too: the data is loaded in beforeAll, which runs only when it exists)
+describe.runIf(existsSync(dataPath))('the DataLoader and the Preprocessor, on config.yaml training.data', () => {
+  let data: TrainingData;
+  beforeAll(async () => {
+    const { createDataLoader } = await trainingDefinition();
+    data = await createDataLoader(dataPath, features).load();
+  });
 
   it('loads rows and one target per row, each row accepted by the check of POST /predict', () => {
     expect(data.rows.length).toBeGreaterThan(0);
