@@ -39,6 +39,7 @@
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { FromWorker, ToWorker, WireRecord, WorkerInit } from './fluent-worker-protocol.js';
+import type { FluentSink } from './fluent-sink.js';
 
 /** Records go to the worker (and from it to Fluentd, one chunk per tag) at most this often... */
 export const FLUSH_INTERVAL_MS = 20;
@@ -102,7 +103,7 @@ interface HeldBatch {
 
 type DropReason = 'full' | 'unavailable';
 
-export class FluentForwarder {
+export class FluentForwarder implements FluentSink {
   private readonly log: Logger;
   private readonly counts = { accepted: 0, delivered: 0, dropped: 0, lost_at_close: 0, lost: 0, worker_restarts: 0 };
   private pending = 0;
