@@ -9,7 +9,8 @@
 //   - Fluentd restarted mid-run (down 300 ms): 501 of 1,000 records delivered, then the worker died.
 //   - Its client (fluent-logger 3) has no acks and an unbounded (or silently shifting) queue:
 //     no bound, no dropped count; one tag per process (we need <prefix>.prediction and <prefix>.error).
-// So this transport is our own, with:
+// So the default transport (logging.fluentd.transport: forward) is our own; pino-fluentd remains a
+// choice for those who accept its losses (pino-fluentd-sink.ts). This one has:
 //   - acks (Fluentd `require_ack_response`): a chunk counts as delivered only when Fluentd acked it;
 //     an unacked chunk is sent again (at-least-once). A record can therefore arrive twice when an
 //     ack is lost after Fluentd stored the chunk; every record carries a unique `event_id`, which the
