@@ -11,6 +11,7 @@ export const port = z.number().int().min(1).max(65535);
 export const section = <T extends z.ZodRawShape>(shape: T) => z.strictObject(shape).prefault({} as never);
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export const FLUENTD_TRANSPORTS = ['forward', 'pino-fluentd'] as const;
 export const QUALITY_METRICS = ['accuracy', 'macro_f1', 'r2', 'mae'] as const;
 export const DEFAULT_DURATION_BUCKETS_SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] as const;
 export const DEFAULT_INFERENCE_BUCKETS_SECONDS = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1] as const;
@@ -74,6 +75,8 @@ export const RUNTIME_SECTIONS = {
     level: z.enum(LOG_LEVELS).default('info'),
     fluentd: section({
       enabled: z.boolean().default(false),
+      /** forward: our acked forward-protocol client (at-least-once, bounded, counted); pino-fluentd: that pino transport (no acks). docs/LOGGING.md */
+      transport: z.enum(FLUENTD_TRANSPORTS).default('forward'),
       host: z.string().min(1).default('localhost'),
       port: port.default(24224),
       tag_prefix: z.string().regex(/^[\w.-]+$/, 'must be letters, digits, ".", "_" or "-"').optional(),

@@ -34,6 +34,25 @@ describe('loadConfig', () => {
     expect(() => parseConfig({}, { MLS_LOGGING_FLUENTD_ENABLED: 'maybe' })).toThrow('must be true or false; got "maybe"');
   });
 
+  it('logging.fluentd.transport: forward (the default) or pino-fluentd; anything else is refused with the allowed values', () => {
+    expect(parseConfig({}, {}).logging.fluentd.transport).toBe('forward');
+    expect(parseConfig({ logging: { fluentd: { transport: 'pino-fluentd' } } }, {}).logging.fluentd.transport).toBe('pino-fluentd');
+    expect(parseConfig({}, { MLS_LOGGING_FLUENTD_TRANSPORT: 'pino-fluentd' }).logging.fluentd.transport).toBe('pino-fluentd');
+    const refused = (raw: Record<string, unknown>, env: Record<string, string> = {}) => {
+      try {
+        parseConfig(raw, env);
+      } catch (err) {
+        return (err as Error).message;
+      }
+      throw new Error('accepted');
+    };
+    for (const message of [refused({ logging: { fluentd: { transport: 'fluent-bit' } } }), refused({}, { MLS_LOGGING_FLUENTD_TRANSPORT: 'pino' })]) {
+      expect(message).toContain('logging.fluentd.transport');
+      expect(message).toContain('"forward"');
+      expect(message).toContain('"pino-fluentd"');
+    }
+  });
+
   it('names the file, the key and the bad value', () => {
     const dir = mkdtempSync(join(tmpdir(), 'mls-config-'));
     const path = join(dir, 'config.yaml');

@@ -307,3 +307,113 @@ describe('faults: /predict keeps answering 200 and no record is lost', () => {
     expect(lines.find((l) => l.msg === 'fluentd forwarder closed with records not delivered')).toMatchObject({ lost_at_close: 5 });
   });
 });
+
+// logging.fluentd.transport: pino-fluentd (that pino transport; no acks). The same receiver, the same tags.
+const pinoConfig = (port: number, fluentd: Partial<Config['logging']['fluentd']> = {}) => serviceConfig(port, { transport: 'pino-fluentd', ...fluentd });
+
+describe('transport pino-fluentd at a real Fluentd receiver', () => {
+  it('prediction and error records arrive with the same tags and fields as with forward; time is the record’s own', async () => {
+    const port = await freePort();
+    const rcv = await receiver(port);
+    const { app, log, lines } = await service(pinoConfig(port));
+    expect(log.forwarder).toBeNull();
+    expect(log.stats()).toBeNull(); // no acks: no delivery counters to report
+    const one = await predict(app, 'pf-single', row(1), 5_000);
+    await predict(app, 'pf-batch', [row(2), row(3)], 5_000);
+    const bad = await app.inject({ method: 'POST', url: '/predict', headers: { 'x-request-id': 'pf-bad' }, payload: { nope: 1 } });
+    expect(bad.statusCode).toBe(400);
+    await waitFor(() => rcv.withTag(PRED_TAG).length >= 3 && rcv.withTag(ERR_TAG).length >= 1, 10_000, '3 prediction records and 1 error record');
+    await sleep(100);
+    expect(new Set(rcv.entries.map((e) => e.tag))).toEqual(new Set([PRED_TAG, ERR_TAG]));
+    const records = rcv.withTag(PRED_TAG);
+    expect(records).toHaveLength(3);
+    const stdout = lines.filter((l) => l.log_type === 'prediction');
+    for (const [requestId, rowIndex, entity] of [['pf-single', 0, 1], ['pf-batch', 0, 2], ['pf-batch', 1, 3]] as const) {
+      const r = records.find((x) => x.request_id === requestId && x.row_index === rowIndex)!;
+      expect(r, `${requestId}/${rowIndex}`).toBeDefined();
+      expect(r).toMatchObject({ log_type: 'prediction', batch_size: requestId === 'pf-batch' ? 2 : 1, service: { name: 'test-svc', version: '9.8.7' } });
+      expect(r.entity_id).toBe(modelSpec.idField ? `entity-${entity}` : null);
+      expect(r.model).toEqual({ name: bundleMeta.model_name, uuid: bundleMeta.model_uuid, created_at: bundleMeta.created_at });
+      for (const name of redactedNames) expect(r.features as object).not.toHaveProperty(name);
+      expect(r.redacted).toEqual(redactedNames);
+      // The stdout line of the same row: same event_id and the same `time` (pino-fluentd keeps an ISO time).
+      const line = stdout.find((l) => l.event_id === r.event_id)!;
+      expect(line, 'stdout line with the same event_id').toBeDefined();
+      expect(r.time).toBe(line.time);
+      expect(r.label).toBe(line.label);
+    }
+    expect(records.find((r) => r.request_id === 'pf-single')!.label).toBe(one.predictions[0]!.label);
+    const [err] = rcv.withTag(ERR_TAG);
+    expect(err).toMatchObject({ log_type: 'error', request_id: 'pf-bad', status_code: 400, method: 'POST', path: '/predict', model: { uuid: bundleMeta.model_uuid } });
+  });
+
+  it('Fluentd absent at start-up: the service does not crash, /predict keeps answering, and records flow once Fluentd is up', async () => {
+    const port = await freePort();
+    const rcv = await receiver(port, false);
+    const { app, lines } = await service(pinoConfig(port));
+    for (let i = 0; i < 20; i++) await predict(app, `pf-absent-${i}`, row(i), 5_000);
+    await sleep(500); // the transport fails on ECONNREFUSED meanwhile (and would crash the process if not handled)
+    for (let i = 20; i < 30; i++) await predict(app, `pf-absent-${i}`, row(i), 5_000);
+    expect(lines.some((l) => l.msg === 'pino-fluentd transport failed; records of this tag are lost until a new one is started')).toBe(true);
+    await rcv.start();
+    // A new transport starts at the first record after reconnect_interval_ms (200 here): send until one arrives.
+    let n = 0;
+    await waitFor(() => {
+      if (rcv.withTag(PRED_TAG).length > 0) return true;
+      void predict(app, `pf-after-${n}`, row(n++), 5_000);
+      return false;
+    }, 15_000, 'a record after Fluentd came up');
+    const got = uniqueBy(rcv.withTag(PRED_TAG), 'request_id');
+    console.log(`[logging test] pino-fluentd, Fluentd absent at start: ${[...got].filter((id) => String(id).startsWith('pf-absent-')).length} of 30 records sent before it came up delivered`);
+    const health = await app.inject({ method: 'GET', url: '/health/live' });
+    expect(health.statusCode).toBe(200);
+  });
+});
+
+describe('loss on a Fluentd restart (down ~300 ms mid-stream), both transports', () => {
+  const N = 1_000;
+  async function restartRun(transport: 'forward' | 'pino-fluentd'): Promise<{ received: number; unique: number }> {
+    const port = await freePort();
+    const rcv = await receiver(port);
+    const { app } = await service(serviceConfig(port, { transport, buffer_max_records: 10_000 }));
+    const ids = (from: number, to: number) => Array.from({ length: to - from }, (_, k) => from + k);
+    for (const i of ids(0, 400)) await predict(app, `restart-${i}`, row(i), 5_000);
+    await rcv.stop();
+    const downSince = Date.now();
+    // Records keep coming while Fluentd is down (at least 300 ms, up to 200 records)...
+    let i = 400;
+    while (Date.now() - downSince < 300) {
+      if (i < 600) for (const k of ids(i, (i += 20))) await predict(app, `restart-${k}`, row(k), 5_000);
+      await sleep(15);
+    }
+    const whileDown = i - 400;
+    await rcv.start();
+    const downMs = Date.now() - downSince;
+    // ...and after it is back.
+    for (; i < N; i++) await predict(app, `restart-${i}`, row(i), 5_000);
+    const received = () => uniqueBy(rcv.withTag(PRED_TAG), 'request_id').size;
+    if (transport === 'forward') await waitFor(() => received() === N, 20_000, `all ${N} records after the restart`);
+    else {
+      // No acks to wait for: wait until nothing more arrives for 2 s (at most 20 s).
+      let last = -1;
+      const deadline = Date.now() + 20_000;
+      while (received() !== last && Date.now() < deadline) {
+        last = received();
+        await sleep(2_000);
+      }
+    }
+    const unique = received();
+    console.log(`[logging test] Fluentd restart (down ${downMs} ms, ${whileDown} records sent meanwhile), transport ${transport}: ${unique} of ${N} records delivered (${N - unique} lost), ${rcv.withTag(PRED_TAG).length} received in all`);
+    return { received: rcv.withTag(PRED_TAG).length, unique };
+  }
+
+  it('forward: nothing is lost', async () => {
+    const { unique } = await restartRun('forward');
+    expect(unique).toBe(N);
+  });
+
+  it('pino-fluentd: the loss is measured and printed (no acks, no retry: records are lost)', async () => {
+    const { unique } = await restartRun('pino-fluentd');
+    expect(unique).toBeLessThanOrEqual(N);
+  });
+});

@@ -9,7 +9,8 @@
 //   - Fluentd restarted mid-run (down 300 ms): 501 of 1,000 records delivered, then the worker died.
 //   - Its client (fluent-logger 3) has no acks and an unbounded (or silently shifting) queue:
 //     no bound, no dropped count; one tag per process (we need <prefix>.prediction and <prefix>.error).
-// So this transport is our own, with:
+// So the default transport (logging.fluentd.transport: forward) is our own; pino-fluentd remains a
+// choice for those who accept its losses (pino-fluentd-sink.ts). This one has:
 //   - acks (Fluentd `require_ack_response`): a chunk counts as delivered only when Fluentd acked it;
 //     an unacked chunk is sent again (at-least-once). A record can therefore arrive twice when an
 //     ack is lost after Fluentd stored the chunk; every record carries a unique `event_id`, which the
@@ -39,6 +40,7 @@
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { FromWorker, ToWorker, WireRecord, WorkerInit } from './fluent-worker-protocol.js';
+import type { FluentSink } from './fluent-sink.js';
 
 /** Records go to the worker (and from it to Fluentd, one chunk per tag) at most this often... */
 export const FLUSH_INTERVAL_MS = 20;
@@ -102,7 +104,7 @@ interface HeldBatch {
 
 type DropReason = 'full' | 'unavailable';
 
-export class FluentForwarder {
+export class FluentForwarder implements FluentSink {
   private readonly log: Logger;
   private readonly counts = { accepted: 0, delivered: 0, dropped: 0, lost_at_close: 0, lost: 0, worker_restarts: 0 };
   private pending = 0;

@@ -4,7 +4,9 @@
 //   <tag_prefix>.error        one record per request answered with status >= 400
 //   <tag_prefix>.drift        one record per drift threshold crossing of a feature (logDrift, src/monitoring/drift.ts)
 //   <tag_prefix>.feedback     one record per valid POST /feedback, matched or not (logFeedback, src/feedback/record.ts)
-// The service's other logs (start-up, request logs, the forwarder's own state) go to stdout only.
+// logging.fluentd.transport chooses how: `forward` (fluent-forwarder.ts, acked) or `pino-fluentd`
+// (pino-fluentd-sink.ts, no acks). The service's other logs (start-up, request logs, the Fluentd
+// transport's own state) go to stdout only.
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { pino, type DestinationStream, type Logger } from 'pino';
@@ -14,9 +16,11 @@ import type { PredictionEvent, PredictionListener } from '../prediction-event.js
 import type { ModelSpec } from '../schemas/model-spec.js';
 import type { FeedbackRecord } from '../feedback/record.js';
 import { FluentForwarder, type ForwarderStats } from './fluent-forwarder.js';
+import type { FluentSink } from './fluent-sink.js';
+import { PinoFluentdSink } from './pino-fluentd-sink.js';
 import { PredictionJson } from './record-json.js';
 import { PredictionMsgpack } from './record-msgpack.js';
-import { driftRecord, errorRecord, type DriftRecord, type RecordContext } from './records.js';
+import { driftRecord, errorRecord, predictionRecords, type DriftRecord, type RecordContext } from './records.js';
 
 export const PREDICTION_TAG = 'prediction';
 export const ERROR_TAG = 'error';
@@ -37,6 +41,9 @@ const kErrorBody = Symbol('predictionLogErrorBody');
 type WithErrorBody = FastifyRequest & { [kErrorBody]?: unknown };
 
 export class PredictionLog {
+  /** Where the Fluentd records go; null when logging.fluentd.enabled is false. */
+  readonly sink: FluentSink | null;
+  /** The sink when logging.fluentd.transport is `forward`. */
   readonly forwarder: FluentForwarder | null;
   private readonly ctx: RecordContext;
   private readonly log: Logger;
@@ -51,18 +58,26 @@ export class PredictionLog {
     this.model = opts.model;
     this.json = new PredictionJson(this.ctx);
     const f = logging.fluentd;
-    this.forwarder = f.enabled
-      ? new FluentForwarder({
-          host: f.host,
-          port: f.port,
-          tagPrefix: f.tag_prefix ?? service.name,
-          bufferMaxRecords: f.buffer_max_records,
-          reconnectIntervalMs: f.reconnect_interval_ms,
-          ackTimeoutMs: f.ack_timeout_ms,
-          flushTimeoutMs: f.flush_timeout_ms,
-          logger: opts.logger,
-        })
-      : null;
+    const tagPrefix = f.tag_prefix ?? service.name;
+    this.forwarder =
+      f.enabled && f.transport === 'forward'
+        ? new FluentForwarder({
+            host: f.host,
+            port: f.port,
+            tagPrefix,
+            bufferMaxRecords: f.buffer_max_records,
+            reconnectIntervalMs: f.reconnect_interval_ms,
+            ackTimeoutMs: f.ack_timeout_ms,
+            flushTimeoutMs: f.flush_timeout_ms,
+            logger: opts.logger,
+          })
+        : null;
+    this.sink =
+      this.forwarder ??
+      (f.enabled && f.transport === 'pino-fluentd'
+        ? new PinoFluentdSink({ host: f.host, port: f.port, tagPrefix, reconnectIntervalMs: f.reconnect_interval_ms, flushTimeoutMs: f.flush_timeout_ms, logger: opts.logger })
+        : null);
+    // The msgpack pre-encoding is the forwarder's (its worker frames the bytes); pino-fluentd takes objects.
     this.msgpack = this.forwarder ? new PredictionMsgpack(this.ctx) : null;
   }
 
@@ -70,13 +85,14 @@ export class PredictionLog {
   readonly onPrediction: PredictionListener = (event: PredictionEvent) => {
     try {
       const toStdout = this.log.isLevelEnabled('info');
-      if (!toStdout && this.forwarder === null) return;
+      if (!toStdout && this.sink === null) return;
       const now = new Date();
       // One event_id per row, the same on stdout and in Fluentd.
       const eventIds = event.predictions.map(() => randomUUID());
       // The logger's own stream: the lines keep their order with the service's other log lines.
       if (toStdout) (this.log as unknown as Record<symbol, DestinationStream>)[pino.symbols.streamSym]!.write(this.json.serialise(event, now, eventIds));
       if (this.forwarder && this.msgpack) for (const record of this.msgpack.serialise(event, now, eventIds)) this.forwarder.sendPacked(PREDICTION_TAG, record, now.getTime());
+      else if (this.sink) for (const record of predictionRecords(this.ctx, event, now, eventIds)) this.sink.send(PREDICTION_TAG, record as unknown as Record<string, unknown>, now.getTime());
     } catch (err) {
       this.log.error({ err, request_id: event.requestId }, 'prediction log record could not be built');
     }
@@ -90,7 +106,7 @@ export class PredictionLog {
       const fields = stdoutFields(record);
       if (record.status_code >= 500) this.log.error(fields, 'request error');
       else this.log.warn(fields, 'request error');
-      this.forwarder?.send(ERROR_TAG, record as unknown as Record<string, unknown>, now.getTime());
+      this.sink?.send(ERROR_TAG, record as unknown as Record<string, unknown>, now.getTime());
     } catch (err) {
       this.log.error({ err, request_id: req.requestId }, 'error log record could not be built');
     }
@@ -104,7 +120,7 @@ export class PredictionLog {
       const fields = stdoutFields(record);
       if (record.status === 'drifted') this.log.warn(fields, 'feature drift');
       else this.log.info(fields, 'feature drift recovered');
-      this.forwarder?.send(DRIFT_TAG, record as unknown as Record<string, unknown>, now.getTime());
+      this.sink?.send(DRIFT_TAG, record as unknown as Record<string, unknown>, now.getTime());
     } catch (err) {
       this.log.error({ err }, 'drift log record could not be built');
     }
@@ -115,7 +131,7 @@ export class PredictionLog {
     try {
       const fields = stdoutFields(record);
       this.log.info(fields, record.matched ? 'feedback' : 'feedback unmatched');
-      this.forwarder?.send(FEEDBACK_TAG, record as unknown as Record<string, unknown>, Date.parse(record.time));
+      this.sink?.send(FEEDBACK_TAG, record as unknown as Record<string, unknown>, Date.parse(record.time));
     } catch (err) {
       this.log.error({ err }, 'feedback log record could not be sent');
     }
@@ -153,13 +169,14 @@ export class PredictionLog {
     this.logError({ requestId: String(request.id), method: request.method, url: request.url, statusCode: reply.statusCode, latencyMs: reply.elapsedTime, body });
   }
 
+  /** The forwarder's delivery counters; null when Fluentd is off or the transport (pino-fluentd) has no acks to count. */
   stats(): ForwarderStats | null {
-    return this.forwarder?.stats() ?? null;
+    return this.sink?.stats() ?? null;
   }
 
   /** Flushes buffered records to Fluentd (bounded by logging.fluentd.flush_timeout_ms). */
   async close(): Promise<void> {
-    await this.forwarder?.close();
+    await this.sink?.close();
   }
 }
 

@@ -159,15 +159,18 @@ export function rowOutputs(p: Prediction): Pick<PredictionRecord, 'top_n' | 'pro
   return out;
 }
 
-/** One record per row of an answered /predict request (the hot path serialises the same parts: record-json.ts). */
-export function predictionRecords(ctx: RecordContext, event: AnsweredRows, now = new Date()): PredictionRecord[] {
+/**
+ * One record per row of an answered /predict request (the hot path serialises the same parts: record-json.ts).
+ * `eventIds`: the rows' event IDs when they are already chosen (the same on stdout and in Fluentd).
+ */
+export function predictionRecords(ctx: RecordContext, event: AnsweredRows, now = new Date(), eventIds?: readonly string[]): PredictionRecord[] {
   const shared = requestPart(ctx, event, now);
   return event.predictions.map((p, i) => {
     const row = event.rows[i];
     return {
       time: shared.time,
       log_type: 'prediction',
-      event_id: randomUUID(),
+      event_id: eventIds?.[i] ?? randomUUID(),
       request_id: event.requestId,
       row_index: i,
       batch_size: event.predictions.length,

@@ -243,7 +243,7 @@ export function createMetrics(config: Pick<Config, 'metrics' | 'service'>): Serv
   });
   new Gauge({
     name: `${METRIC_PREFIX}fluentd_records_buffered`,
-    help: 'Prediction and error log records held for Fluentd (queued, in flight or waiting for a retry); 0 when Fluentd is off',
+    help: 'Prediction and error log records held for Fluentd (queued, in flight or waiting for a retry); 0 when Fluentd is off or its transport is pino-fluentd (no acks: not known)',
     registers,
     collect() {
       this.set(forwarder()?.pending ?? 0);
@@ -264,10 +264,10 @@ export function createMetrics(config: Pick<Config, 'metrics' | 'service'>): Serv
       },
     });
   };
-  forwarderCounter('records_dropped_total', 'Log records dropped because the Fluentd buffer was full (logging.fluentd.buffer_max_records)', (s) => s.dropped);
-  forwarderCounter('records_delivered_total', 'Log records acknowledged by Fluentd', (s) => s.delivered);
-  forwarderCounter('records_lost_total', 'Log records accepted and then given up on (the forwarding worker kept crashing, or a record could not be encoded)', (s) => s.lost);
-  forwarderCounter('worker_restarts_total', 'Forwarding worker threads started to replace a crashed one', (s) => s.worker_restarts);
+  forwarderCounter('records_dropped_total', 'Log records dropped because the Fluentd buffer was full (logging.fluentd.buffer_max_records); transport forward only, pino-fluentd reports none', (s) => s.dropped);
+  forwarderCounter('records_delivered_total', 'Log records acknowledged by Fluentd; transport forward only (pino-fluentd has no acks: what it delivered is not known)', (s) => s.delivered);
+  forwarderCounter('records_lost_total', 'Log records accepted and then given up on (the forwarding worker kept crashing, or a record could not be encoded); transport forward only, pino-fluentd reports none', (s) => s.lost);
+  forwarderCounter('worker_restarts_total', 'Forwarding worker threads started to replace a crashed one; transport forward only', (s) => s.worker_restarts);
 
   // Request series: one counter child and one histogram child per method/route/status.
   const series = new Map<string, RequestSeries>();
