@@ -49,6 +49,7 @@ describe('a first scaffold into an empty folder', () => {
     const run = () => {
       const r = spawnSync('node', [join(REPO_ROOT, 'scripts/scaffold.mjs'), dir, '--skip-install'], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' } });
       expect(r.status, r.stderr).toBe(0);
+      // eslint-disable-next-line no-control-regex -- strips ANSI colour codes, which start with ESC
       const out = `${r.stdout}${r.stderr}`.replace(/\x1b\[[0-9;]*m/g, '');
       return [...out.matchAll(/^\s*(create|force|identical|conflict|skip)\s+(\S+)/gm)].map((m) => [m[1]!, m[2]!] as const);
     };

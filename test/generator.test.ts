@@ -1,5 +1,5 @@
 // Generator unit tests: run the compiled generator with yeoman-test and check generated content exactly.
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,6 +29,7 @@ const fromFixture = (name: string) => generate({ features: fixture(name, 'featur
 function generatedLiteral(source: string, name: string): any {
   const start = source.indexOf(`export const ${name}`);
   const literal = source.slice(source.indexOf('=', start) + 1, source.indexOf('\n};', start) + 2);
+  // eslint-disable-next-line no-new-func -- evaluating the generated literal is the point: it must be plain data JS accepts
   return new Function(`return (${literal});`)();
 }
 

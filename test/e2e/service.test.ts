@@ -51,7 +51,7 @@ async function waitFor(url: string, status = 200, ms = 30_000): Promise<void> {
       if ((await fetch(url)).status === status) return;
     } catch {}
     if (Date.now() > end) throw new Error(`${url} did not answer ${status} within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 200));
+    await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }
 
@@ -179,7 +179,7 @@ describe('iris service, installed and run for real', () => {
     // --- end metrics ---
 
     server.kill('SIGTERM');
-    const code = await new Promise((r) => server!.on('exit', (c) => r(c)));
+    const code = await new Promise((resolve) => server!.on('exit', (c) => resolve(c)));
     expect(code, serverLog).toBe(0);
     server = undefined;
   }, 120_000);
@@ -273,7 +273,7 @@ describe('iris service, installed and run for real', () => {
         const v2 = await (await fetch(`${url}/v2/models/${metadata.model_name}`)).json();
         expect(v2.inputs.map((t: { name: string }) => t.name)).toEqual(featureNames);
         // the prediction log reaches stdout in chunks (at least every 100 ms)
-        for (let end = Date.now() + 5_000; !log.includes('exported-1') && Date.now() < end; ) await new Promise((r) => setTimeout(r, 50));
+        for (let end = Date.now() + 5_000; !log.includes('exported-1') && Date.now() < end; ) await new Promise((resolve) => setTimeout(resolve, 50));
         expect(log).toContain('exported-1');
         if (data) {
           const truth = { request_id: 'exported-1', row: 1, label: predictions[1]!.label };

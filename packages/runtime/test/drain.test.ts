@@ -33,7 +33,7 @@ const built = useBuiltServer('drain', () => {
   if (child && child.exitCode === null) child.kill('SIGKILL');
 });
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 it('SIGTERM under load: not ready at once, every request answered, Connection: close while draining, listener closed after the grace period, exit 0', async () => {
   const port = await freePort();
@@ -87,7 +87,10 @@ it('SIGTERM under load: not ready at once, every request answered, Connection: c
   await sleep(Math.max(0, GRACE_MS - (performance.now() - signalled)) + 200);
   const refused = await new Promise<string>((resolve) => {
     const s = connect(port, '127.0.0.1');
-    s.once('connect', () => (s.destroy(), resolve('connected')));
+    s.once('connect', () => {
+      s.destroy();
+      resolve('connected');
+    });
     s.once('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? 'error'));
   });
   expect(refused).toBe('ECONNREFUSED');

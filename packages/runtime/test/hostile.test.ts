@@ -41,7 +41,7 @@ async function expectNothingInFlight(): Promise<void> {
   const deadline = Date.now() + 2_000;
   let n = await inFlight();
   while (n !== 0 && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 20));
+    await new Promise((resolve) => setTimeout(resolve, 20));
     n = await inFlight();
   }
   expect(n, 'requests still counted in flight').toBe(0);
@@ -205,7 +205,7 @@ const bodyCases: Case[] = [
       socket.write('POST /predict HTTP/1.1\r\nHost: x\r\nX-Slow: ');
       for (let i = 0; i < 100 && !socket.destroyed; i++) {
         socket.write('a');
-        await new Promise((r) => setTimeout(r, 100));
+        await new Promise((resolve) => setTimeout(resolve, 100));
       }
     },
     status: 408,
@@ -264,7 +264,10 @@ const oipCases: Case[] = [
   { name: 'shape [1, 2]', send: infer({ inputs: tensors((t) => (t[0]!.shape = [1, 2])) }), status: 400, named: JSON.stringify(first.name) },
   { name: 'shape ["1"]', send: infer({ inputs: tensors((t) => (t[0]!.shape = ['1'])) }), status: 400, named: JSON.stringify(first.name) },
   { name: 'shape [1e400]', send: infer({ inputs: tensors((t) => (t[0]!.shape = ['__raw__'])) }, '1e400'), status: 400, named: JSON.stringify(first.name) },
-  { name: 'shape [0]', send: infer({ inputs: tensors((t) => ((t[0]!.shape = [0]), (t[0]!.data = []))) }), status: 400, named: 'batch is empty' },
+  { name: 'shape [0]', send: infer({ inputs: tensors((t) => {
+    t[0]!.shape = [0];
+    t[0]!.data = [];
+  }) }), status: 400, named: 'batch is empty' },
   { name: 'shape over service.max_batch_size', send: infer({ inputs: tensors((t) => (t[0]!.shape = [config.service.max_batch_size + 1])) }), status: 400, named: 'service.max_batch_size' },
   { name: 'data not an array', send: infer({ inputs: tensors((t) => (t[0]!.data = 1)) }), status: 400, named: '"data"' },
   { name: 'data one value too many', send: infer({ inputs: tensors((t) => (t[0]!.data = [(t[0]!.data as unknown[])[0], (t[0]!.data as unknown[])[0]])) }), status: 400, named: '2 values' },

@@ -38,7 +38,7 @@ for (const c of cases)
       const deadline = Date.now() + 30_000;
       while (!(await fetch(`${url}/health/ready`).then((r) => r.status === 200, () => false))) {
         if (Date.now() > deadline || child.exitCode !== null) throw new Error(`the server did not get ready:\n${stderr}`);
-        await new Promise((r) => setTimeout(r, 50));
+        await new Promise((resolve) => setTimeout(resolve, 50));
       }
       // A few rows, fewer bytes than the buffer writes at once, sent together: their lines wait in the
       // buffer. Should its timer have written them already, another round is sent, so that the

@@ -59,7 +59,7 @@ export class Receiver {
 export async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   try {
-    return await Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: no result within ${ms} ms`)), ms)))]);
+    return await Promise.race([p, new Promise<never>((_resolve, reject) => (timer = setTimeout(() => reject(new Error(`${what}: no result within ${ms} ms`)), ms)))]);
   } finally {
     clearTimeout(timer);
   }
@@ -70,7 +70,7 @@ export async function waitFor(check: () => boolean, ms: number, what: string): P
   const deadline = Date.now() + ms;
   while (!check()) {
     if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
+    await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
 
@@ -90,7 +90,7 @@ export function lineCollector(lines: Record<string, unknown>[], check?: (line: s
   };
 }
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A hung Fluentd: accepts connections and reads everything, never acks. kill() drops it like a crash. */
 export class BlackHole {

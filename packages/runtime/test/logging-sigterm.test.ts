@@ -46,7 +46,7 @@ it('SIGTERM: records buffered while Fluentd was away are delivered before the pr
     const ok = await fetch(`${url}/health/ready`).then((r) => r.status === 200, () => false);
     if (ok) break;
     if (Date.now() > deadline || child.exitCode !== null) throw new Error(`the server did not get ready:\n${stdout}\n${stderr}`);
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
 
   const N = 15;

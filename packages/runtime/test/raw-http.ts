@@ -80,7 +80,7 @@ export function trickle(bytes: Buffer, chunk: number, everyMs: number): (socket:
   return async (socket) => {
     for (let i = 0; i < bytes.length && !socket.destroyed; i += chunk) {
       socket.write(bytes.subarray(i, i + chunk));
-      await new Promise((r) => setTimeout(r, everyMs));
+      await new Promise((resolve) => setTimeout(resolve, everyMs));
     }
   };
 }

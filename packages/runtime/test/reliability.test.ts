@@ -45,7 +45,7 @@ describe('a 300 KB body of unknown keys', () => {
     // the probe itself does not slow the server it shares this process with).
     const live: number[] = [];
     const probe = connect(port, '127.0.0.1');
-    await new Promise((r) => probe.once('connect', r));
+    await new Promise((resolve) => probe.once('connect', resolve));
     let sent = 0;
     let probing = true;
     const ask = () => {
@@ -60,7 +60,7 @@ describe('a 300 KB body of unknown keys', () => {
     const answers = [];
     for (let i = 0; i < 5; i++) answers.push(await rawRequest(port, request));
     // A fast machine answers the five before the probe has had four answers: keep probing a little (bounded).
-    for (const end = performance.now() + 2000; live.length <= 3 && performance.now() < end; ) await new Promise((r) => setTimeout(r, 20));
+    for (const end = performance.now() + 2000; live.length <= 3 && performance.now() < end; ) await new Promise((resolve) => setTimeout(resolve, 20));
     probing = false;
     probe.destroy();
     delay.disable();
@@ -113,7 +113,7 @@ describe('connections', () => {
     let answered = 0;
     socket.on('data', () => (answered = performance.now()));
     const closed = new Promise<number>((resolve) => socket.once('close', () => resolve(performance.now())));
-    await new Promise((r) => socket.once('connect', r));
+    await new Promise((resolve) => socket.once('connect', resolve));
     socket.write(requestBytes('GET', '/health/live', { connection: 'keep-alive' }));
     const end = await closed;
     expect(answered).toBeGreaterThan(0);
@@ -146,7 +146,7 @@ describe('connections', () => {
     const deadline = Date.now() + 3_000;
     let now = await inFlight();
     while (now !== before && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 25));
+      await new Promise((resolve) => setTimeout(resolve, 25));
       now = await inFlight();
     }
     expect(now).toBe(before);

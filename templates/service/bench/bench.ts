@@ -73,7 +73,7 @@ async function rowsPredicted(server: Server): Promise<number> {
     const now = await predictionsTotal(server);
     if (now === before || Number.isNaN(now)) return now;
     before = now;
-    await new Promise((r) => setTimeout(r, 300));
+    await new Promise((resolve) => setTimeout(resolve, 300));
   }
 }
 
@@ -90,12 +90,12 @@ async function metricSum(server: Server, name: string): Promise<number> {
 }
 
 function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
+  return new Promise((resolve, reject) => {
     const s = createServer();
     s.once('error', reject);
     s.listen(0, '127.0.0.1', () => {
       const { port } = s.address() as { port: number };
-      s.close(() => resolvePort(port));
+      s.close(() => resolve(port));
     });
   });
 }
@@ -114,7 +114,7 @@ async function start(name: string, entry: string, path: string, tmp: string, env
     const ready = await fetch(`http://127.0.0.1:${port}/health/ready`).then((r) => r.status === 200, () => false);
     if (ready) break;
     if (Date.now() > deadline) throw new Error(`${name}: not ready within 30 s`);
-    await new Promise((r) => setTimeout(r, 10));
+    await new Promise((resolve) => setTimeout(resolve, 10));
   }
   return { name, child, port, stdoutFile, path, readyMs: performance.now() - started };
 }
@@ -122,7 +122,7 @@ async function start(name: string, entry: string, path: string, tmp: string, env
 /** SIGTERM, as a container runtime stops it; resolves with the exit code. */
 function stop(server: Server): Promise<number | null> {
   if (server.child.exitCode !== null) return Promise.resolve(server.child.exitCode);
-  const exited = new Promise<number | null>((r) => server.child.once('exit', (code) => r(code)));
+  const exited = new Promise<number | null>((resolve) => server.child.once('exit', (code) => resolve(code)));
   server.child.kill('SIGTERM');
   return exited;
 }
@@ -200,7 +200,7 @@ async function main(): Promise<void> {
     let receivedCount = 0;
     const received = async () => {
       receiver!.send('count');
-      await new Promise((r) => setTimeout(r, 200));
+      await new Promise((resolve) => setTimeout(resolve, 200));
       return receivedCount;
     };
     const env = { MLS_MODEL_DIR: modelDir, MLS_LOGGING_FLUENTD_ENABLED: 'false' };
@@ -210,9 +210,9 @@ async function main(): Promise<void> {
     if (values.fluentd) {
       receiver = fork(fileURLToPath(new URL('./fluent-receiver.js', import.meta.url)), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
       procs.push(receiver);
-      const receiverPort = await new Promise<number>((resolvePort) =>
+      const receiverPort = await new Promise<number>((resolve) =>
         receiver!.on('message', (m: { port?: number; count?: number }) => {
-          if (m.port !== undefined) resolvePort(m.port);
+          if (m.port !== undefined) resolve(m.port);
           if (m.count !== undefined) receivedCount = m.count;
         }),
       );

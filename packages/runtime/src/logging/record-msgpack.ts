@@ -8,7 +8,6 @@
 // @msgpack/msgpack and copied; only each row's own values are written per row. A record decodes
 // to what JSON.parse of the record's JSON gives (test/logging-lines.test.ts checks it).
 import { Encoder } from '@msgpack/msgpack';
-import type { Prediction } from '../model/runtime.js';
 import { redactedFeatures, requestPart, rowEntity, type AnsweredRows, type RecordContext } from './records.js';
 
 type ModelRef = ReturnType<typeof requestPart>['model'];

@@ -177,7 +177,7 @@ function featureReference(f: FeatureSpec, rows: readonly object[], bins: number,
   const n = rows.length;
   const values = rows.map((row) => ownValue(row, f.name));
   const missing = values.filter(isMissing).length;
-  const missing_rate = n === 0 ? 0 : round(missing / n);
+  const missingRate = n === 0 ? 0 : round(missing / n);
   if (f.type === 'number' || f.type === 'integer') {
     const xs = values.map(numericValue).filter((x): x is number => x !== null).sort((a, b) => a - b);
     const edges = quantileEdges(xs, bins);
@@ -187,7 +187,7 @@ function featureReference(f: FeatureSpec, rows: readonly object[], bins: number,
       name: f.name,
       type: f.type,
       rows: n,
-      missing_rate,
+      missing_rate: missingRate,
       edges,
       fractions: counts.map((c) => (xs.length === 0 ? 0 : round(c / xs.length))),
       sample: sortedSample(xs, sampleSize),
@@ -212,13 +212,13 @@ function featureReference(f: FeatureSpec, rows: readonly object[], bins: number,
       name: f.name,
       type: f.type,
       rows: n,
-      missing_rate,
+      missing_rate: missingRate,
       values: names,
       fractions: counts.map((c) => (total === 0 ? 0 : round(c / total))),
       other_fraction: total === 0 ? 0 : round(other / total),
     };
   }
-  return { name: f.name, type: 'string', rows: n, missing_rate };
+  return { name: f.name, type: 'string', rows: n, missing_rate: missingRate };
 }
 
 /** The reference statistics of the training rows (called by `npm run train`). */
