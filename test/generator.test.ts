@@ -28,7 +28,7 @@ const fromFixture = (name: string) => generate({ features: fixture(name, 'featur
 /** Evaluates the generated `modelSpec`/`rowJsonSchema` literals (they are plain data). */
 function generatedLiteral(source: string, name: string): any {
   const start = source.indexOf(`export const ${name}`);
-  const literal = source.slice(source.indexOf('=', start) + 1, source.indexOf('\n};', start) + 2);
+  const literal = source.slice(source.indexOf('=', start) + 1, source.indexOf('};\n', start) + 1);
   // eslint-disable-next-line no-new-func -- evaluating the generated literal is the point: it must be plain data JS accepts
   return new Function(`return (${literal});`)();
 }
@@ -47,13 +47,17 @@ describe('iris example (default, no options)', () => {
     expect(schema.properties.sepal_length).toMatchObject({ type: 'number', minimum: 0, maximum: 10, examples: [5.1] });
     expect(schema.required).toEqual(['sepal_length', 'sepal_width', 'petal_length', 'petal_width']);
     expect(schema.additionalProperties).toBe(false);
-    expect(features).toContain('export const Row = z.object({');
+    expect(features).toMatch(/export const Row = z\s*\.object\(\{/);
 
     const pkg = json('package.json');
     expect(pkg.name).toBe('iris-service');
     expect(pkg.dependencies).toEqual(SERVICE_DEPENDENCIES);
     expect(pkg.devDependencies).toEqual(SERVICE_DEV_DEPENDENCIES);
-    expect(Object.keys(pkg.scripts)).toEqual(expect.arrayContaining(['build', 'train', 'start', 'test', 'bench']));
+    expect(Object.keys(pkg.scripts)).toEqual(expect.arrayContaining(['build', 'train', 'start', 'test', 'bench', 'lint', 'lint:fix']));
+    // The service lints with the generator's own versions of the tools (and formats features.ts with the same Prettier).
+    const own = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+    const ownVersions = { ...own.dependencies, ...own.devDependencies };
+    for (const tool of ['eslint', 'eslint-config-prettier', 'neostandard', 'prettier']) expect(pkg.devDependencies[tool], tool).toBe(ownVersions[tool]);
 
     const config = yaml('config.yaml');
     expect(config.service).toMatchObject({ name: 'iris-service', port: 8080, host: '0.0.0.0' });
@@ -109,8 +113,8 @@ describe('categorical, integer, boolean and string features', () => {
     expect(schema.properties.email).toMatchObject({ type: 'string', maxLength: 120 });
     expect(schema.properties.customer_id.type).toEqual(['string', 'integer']);
     expect(schema.required).toEqual(['tenure_months', 'monthly_spend', 'plan']);
-    expect(source).toContain('"plan": z.enum(["basic","plus","pro"])');
-    expect(source).toContain('"has_support_contract": z.boolean().default(false)');
+    expect(source).toContain("plan: z.enum(['basic', 'plus', 'pro'])");
+    expect(source).toContain('has_support_contract: z.boolean().default(false)');
     expect(generatedLiteral(source, 'modelSpec').features.find((f: any) => f.name === 'email').redact).toBe(true);
     const rows = read('data/train.csv').trim().split('\n');
     expect(rows[0]).toBe('tenure_months,monthly_spend,plan,has_support_contract,email,churned');
@@ -143,9 +147,9 @@ describe('hostile feature names stay data', () => {
     const schema = generatedLiteral(source, 'rowJsonSchema');
     expect(Object.keys(schema.properties)).toEqual(['__proto__', 'a"b', 'x y', '$z`${process.exit(1)}`', 'class', 'ünï 名', 'constructor', 'id-$']);
     expect(Object.getPrototypeOf(schema.properties)).toBe(Object.prototype);
-    expect(source).toContain('["__proto__"]: {');
-    expect(source).toContain('export const Row = z.object({ ["__proto__"]: z.number()');
-    expect(source).not.toMatch(/[{,]\s*"__proto__":/);
+    expect(source).toContain("['__proto__']: {");
+    expect(source).toMatch(/export const Row = z\s*\.object\(\{\s*\['__proto__'\]: z\.number\(\)/);
+    expect(source).not.toMatch(/[{,]\s*(["']?)__proto__\1\s*:/);
     const example = generatedLiteral(source.replace('export const exampleRow: Row', 'export const exampleRow'), 'exampleRow');
     expect(Object.keys(example)).toContain('__proto__');
   });

@@ -22,8 +22,13 @@ export const SERVICE_DEV_DEPENDENCIES = {
   '@fluent-org/logger': '1.0.10',
   '@types/node': '24.19.4',
   autocannon: '9.0.0',
+  // `npm run lint`: neostandard's rules for TypeScript, Prettier for the style (the generator's own versions, package.json)
+  eslint: '9.39.5',
+  'eslint-config-prettier': '10.1.9',
+  neostandard: '0.13.0',
   // the runtime's optional peer: `npm run train` writes and inspects ONNX models with it; the server never imports it
   'onnx-proto': '8.0.1',
+  prettier: '3.10.1',
   typescript: '5.9.3',
   vitest: '4.1.12',
 } as const;

@@ -26,7 +26,13 @@ export const USER_OWNED = [/^src\/contract\//, /^data\//, /^src\/(app|server|tra
 export const CONDITIONS: Record<string, (spec: ServiceSpec) => boolean> = {};
 
 /** npm strips dot-files from a published package, so they are stored with `_` and renamed. */
-const DOTFILES: Record<string, string> = { _gitignore: '.gitignore', _npmrc: '.npmrc', _dockerignore: '.dockerignore' };
+const DOTFILES: Record<string, string> = {
+  _gitignore: '.gitignore',
+  _npmrc: '.npmrc',
+  _dockerignore: '.dockerignore',
+  '_prettierrc.json': '.prettierrc.json',
+  _prettierignore: '.prettierignore',
+};
 
 export interface PlannedFile {
   /** Absolute path of the template. */

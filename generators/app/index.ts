@@ -6,6 +6,7 @@ import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import { checkByoModel } from './byo-model.js';
 import { createHandlebars, templateContext } from './derive/context.js';
 import { featuresModule } from './derive/features-module.js';
+import { formatTypeScript } from './derive/format.js';
 import { packageJson } from './derive/package-json.js';
 import { mergePackageJson, type MergedPackageJson } from './derive/package-json-merge.js';
 import { sampleCsv } from './derive/sample-data.js';
@@ -94,7 +95,7 @@ export default class MlserviceGenerator extends Generator<WrittenRecord & Record
   private keptScripts: MergedPackageJson['keptScripts'] = [];
   private offeredPackageJson!: GeneratorPackageJson;
 
-  writing(): void {
+  async writing(): Promise<void> {
     const spec = this.spec;
     this.previous = this.config.getAll() as WrittenRecord;
     const hb = createHandlebars();
@@ -105,7 +106,7 @@ export default class MlserviceGenerator extends Generator<WrittenRecord & Record
       else this._writeFile(file.destination, text);
     }
     this._writePackageJson(packageJson(spec));
-    this._writeFile('src/schemas/features.ts', featuresModule(spec));
+    this._writeFile('src/schemas/features.ts', await formatTypeScript(featuresModule(spec)));
     this._writeFile(`vendor/${RUNTIME.tarball}`, readFileSync(join(REPO_ROOT, 'vendor', RUNTIME.tarball)));
     const migrated = spec.formats.features === 'legacy' || spec.formats.config === 'legacy';
     this._writeInput('features.yaml', this.inputs.featuresPath, migrated ? nativeFeaturesYaml(spec) : readFileSync(this.inputs.featuresPath, 'utf8'));

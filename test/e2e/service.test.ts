@@ -87,8 +87,10 @@ describe('iris service, installed and run for real', () => {
     expect(installLog).not.toContain('EBADENGINE');
   });
 
-  it('typechecks and passes its own tests', () => {
+  it('typechecks, lints clean and passes its own tests', () => {
     npm(dir, 'run', 'typecheck');
+    // ESLint and Prettier as the service ships them: a fresh service passes its own `npm run lint`.
+    npm(dir, 'run', 'lint');
     const out = npm(dir, 'test');
     expect(out).toMatch(/Tests\s+\d+ passed/);
   }, 10 * 60_000);
@@ -189,6 +191,8 @@ describe('iris service, installed and run for real', () => {
       const other = await scaffold({ options: { features: fixture(name, 'features.yaml'), config: fixture(name, 'config.yaml') } });
       symlinkSync(join(dir, 'node_modules'), join(other, 'node_modules'), 'dir');
       npm(other, 'run', 'typecheck');
+      // The generated features.ts of this spec (hostile names included) is lint-clean and Prettier-clean.
+      npm(other, 'run', 'lint');
       npm(other, 'run', 'train');
       expect(npm(other, 'test')).toMatch(/Tests\s+\d+ passed/);
       // The runtime's tests that depend on the features, on this spec's features.

@@ -19,6 +19,8 @@ export function packageJson(spec: ServiceSpec): Record<string, unknown> {
       dev: 'npm run build && node dist/src/server.js',
       test: 'vitest run',
       bench: 'npm run build && node dist/bench/bench.js',
+      lint: 'eslint . && prettier --check .',
+      'lint:fix': 'eslint . --fix && prettier --write .',
     },
     dependencies: { ...SERVICE_DEPENDENCIES },
     devDependencies: { ...SERVICE_DEV_DEPENDENCIES },
