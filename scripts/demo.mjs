@@ -14,7 +14,11 @@ await env.run('mlservice:app', { yes: true, skipInstall: true, example: existsSy
 // The service runs on its own Node (NODE_VERSION, installed from the npm registry into .tools/node).
 const installNode = spawnSync('bash', [new URL('./install-node.sh', import.meta.url).pathname], { stdio: 'inherit' });
 if (installNode.status !== 0) process.exit(installNode.status ?? 1);
-const serviceEnv = { ...process.env, PATH: `${new URL('../.tools/node/bin', import.meta.url).pathname}${delimiter}${process.env.PATH ?? ''}`, ONNXRUNTIME_NODE_INSTALL: 'skip' };
+const serviceEnv = {
+  ...process.env,
+  PATH: `${new URL('../.tools/node/bin', import.meta.url).pathname}${delimiter}${process.env.PATH ?? ''}`,
+  ONNXRUNTIME_NODE_INSTALL: 'skip',
+};
 // the generator's own .npmrc setting reaches child npm runs as npm_config_*: the service does not use it
 for (const key of Object.keys(serviceEnv)) if (/^npm_config_onnxruntime/i.test(key)) delete serviceEnv[key];
 
@@ -25,7 +29,9 @@ const run = (args) => {
 };
 run(['install', '--no-audit', '--no-fund']);
 run(['run', 'train']);
-console.log('\n$ npm start   -> then try: curl -s localhost:8080/predict -H "content-type: application/json" -d \'{"sepal_length":5.1,"sepal_width":3.5,"petal_length":1.4,"petal_width":0.2}\'');
+console.log(
+  '\n$ npm start   -> then try: curl -s localhost:8080/predict -H "content-type: application/json" -d \'{"sepal_length":5.1,"sepal_width":3.5,"petal_length":1.4,"petal_width":0.2}\'',
+);
 console.log('   docs: http://localhost:8080/docs\n');
 const server = spawn('npm', ['start'], { cwd: dir, stdio: 'inherit', env: serviceEnv });
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => server.kill('SIGTERM'));

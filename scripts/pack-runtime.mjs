@@ -9,6 +9,15 @@ const root = fileURLToPath(new URL('../', import.meta.url));
 const vendor = `${root}vendor`;
 rmSync(vendor, { recursive: true, force: true });
 mkdirSync(vendor);
-const [packed] = JSON.parse(execFileSync('npm', ['pack', '--json', '--workspace', 'packages/runtime', '--pack-destination', vendor], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }));
+const [packed] = JSON.parse(
+  execFileSync('npm', ['pack', '--json', '--workspace', 'packages/runtime', '--pack-destination', vendor], {
+    cwd: root,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  }),
+);
 if (!readdirSync(vendor).includes(packed.filename)) throw new Error(`npm pack wrote no ${packed.filename} into ${vendor}`);
-writeFileSync(`${vendor}/runtime.json`, `${JSON.stringify({ name: packed.name, version: packed.version, tarball: packed.filename }, null, 2)}\n`);
+writeFileSync(
+  `${vendor}/runtime.json`,
+  `${JSON.stringify({ name: packed.name, version: packed.version, tarball: packed.filename }, null, 2)}\n`,
+);

@@ -7,7 +7,13 @@ import { createEnv } from 'yeoman-environment';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { features: { type: 'string' }, config: { type: 'string' }, name: { type: 'string' }, example: { type: 'string' }, 'skip-install': { type: 'boolean', default: false } },
+  options: {
+    features: { type: 'string' },
+    config: { type: 'string' },
+    name: { type: 'string' },
+    example: { type: 'string' },
+    'skip-install': { type: 'boolean', default: false },
+  },
 });
 const cwd = resolve(positionals[0] ?? '.');
 mkdirSync(cwd, { recursive: true });

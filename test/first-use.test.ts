@@ -22,7 +22,9 @@ const freshDir = (name: string) => {
 async function createGenerator() {
   const env = createEnv({ cwd: freshDir('help') });
   env.register(GENERATOR, { namespace: 'mlservice:app' });
-  const generator = (await env.create('mlservice:app', { generatorArgs: [], generatorOptions: { help: true } } as never)) as unknown as { help(): string };
+  const generator = (await env.create('mlservice:app', { generatorArgs: [], generatorOptions: { help: true } } as never)) as unknown as {
+    help(): string;
+  };
   return { env, generator };
 }
 
@@ -49,7 +51,10 @@ describe('a first scaffold into an empty folder', () => {
   it('reports every file as create, and writes none again on a re-run', () => {
     const dir = join(freshDir('first'), 'iris-service');
     const run = () => {
-      const r = spawnSync('node', [join(REPO_ROOT, 'scripts/scaffold.mjs'), dir, '--skip-install'], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' } });
+      const r = spawnSync('node', [join(REPO_ROOT, 'scripts/scaffold.mjs'), dir, '--skip-install'], {
+        encoding: 'utf8',
+        env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' },
+      });
       expect(r.status, r.stderr).toBe(0);
       // eslint-disable-next-line no-control-regex -- strips ANSI colour codes, which start with ESC
       const out = `${r.stdout}${r.stderr}`.replace(/\x1b\[[0-9;]*m/g, '');
@@ -83,23 +88,37 @@ describe('an input error', () => {
   const run = (config: string) => {
     const src = freshDir('inputs');
     writeFileSync(join(src, 'bad-config.yaml'), config);
-    return helpers.run(GENERATOR).withOptions({ yes: true, skipInstall: true, features: join(REPO_ROOT, 'examples/iris/features.yaml'), config: join(src, 'bad-config.yaml') });
+    return helpers.run(GENERATOR).withOptions({
+      yes: true,
+      skipInstall: true,
+      features: join(REPO_ROOT, 'examples/iris/features.yaml'),
+      config: join(src, 'bad-config.yaml'),
+    });
   };
 
   it('a bad service.name is reported once, not again for the keys that copy it', async () => {
-    const error = await run('service:\n  name: Bad_Name\n').then(() => null, (e: Error) => e.message);
+    const error = await run('service:\n  name: Bad_Name\n').then(
+      () => null,
+      (e: Error) => e.message,
+    );
     expect(error).toMatch(/bad-config\.yaml: service\.name: .*got "Bad_Name"/);
     expect(error!.match(/Bad_Name/g)).toHaveLength(1);
   });
 
   it('the same bad value written by the user at two keys is reported at both', async () => {
-    const error = await run('service:\n  name: Bad_Name\nmodel:\n  name: Bad_Name\n').then(() => null, (e: Error) => e.message);
+    const error = await run('service:\n  name: Bad_Name\nmodel:\n  name: Bad_Name\n').then(
+      () => null,
+      (e: Error) => e.message,
+    );
     expect(error).toMatch(/service\.name: /);
     expect(error).toMatch(/model\.name: /);
   });
 
-  it('an unknown key points at the README section of the format, not at the user\'s file name', async () => {
-    const error = await run('service:\n  colour: red\n').then(() => null, (e: Error) => e.message);
+  it("an unknown key points at the README section of the format, not at the user's file name", async () => {
+    const error = await run('service:\n  colour: red\n').then(
+      () => null,
+      (e: Error) => e.message,
+    );
     expect(error).toContain('bad-config.yaml: service.colour: unknown key');
     expect(error).toContain('use one of the keys service allows: name, version,');
     expect(error).toContain('see the README\'s "config.yaml" reference');
@@ -128,7 +147,15 @@ describe('the generated service', () => {
       .filter((f) => ownerOf(f) === 'generated' && !NO_HEADER.some((re) => re.test(f)))
       .filter((f) => !HEADER.test(readFileSync(join(dir, f), 'utf8').split('\n').slice(0, 3).join('\n')));
     expect(missing).toEqual([]);
-    for (const f of ['src/schemas/features.ts', 'Dockerfile', 'README.md', 'tsconfig.json', '.gitignore', `helm/iris-service/templates/deployment.yaml`]) expect(readFileSync(join(dir, f), 'utf8'), f).toMatch(HEADER);
+    for (const f of [
+      'src/schemas/features.ts',
+      'Dockerfile',
+      'README.md',
+      'tsconfig.json',
+      '.gitignore',
+      `helm/iris-service/templates/deployment.yaml`,
+    ])
+      expect(readFileSync(join(dir, f), 'utf8'), f).toMatch(HEADER);
   });
 
   it('its README gives the description as text and lists every file of the model bundle', async () => {

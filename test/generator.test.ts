@@ -57,7 +57,8 @@ describe('iris example (default, no options)', () => {
     // The service lints with the generator's own versions of the tools (and formats features.ts with the same Prettier).
     const own = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
     const ownVersions = { ...own.dependencies, ...own.devDependencies };
-    for (const tool of ['eslint', 'eslint-config-prettier', 'neostandard', 'prettier']) expect(pkg.devDependencies[tool], tool).toBe(ownVersions[tool]);
+    for (const tool of ['eslint', 'eslint-config-prettier', 'neostandard', 'prettier'])
+      expect(pkg.devDependencies[tool], tool).toBe(ownVersions[tool]);
 
     const config = yaml('config.yaml');
     expect(config.service).toMatchObject({ name: 'iris-service', port: 8080, host: '0.0.0.0' });
@@ -80,7 +81,13 @@ describe('legacy Python-template formats', () => {
     const { yaml, read } = await fromFixture('legacy');
     const c = yaml('config.yaml');
     expect(c.scm).toMatchObject({ repository: '', credentials_id: 'git-creds' });
-    expect(c.image).toMatchObject({ registry: 'registry.example.com', login_url: 'https://registry.example.com/', repository: 'ml/iris-legacy', tag: '1.4.0', credentials_id: 'docker-creds' });
+    expect(c.image).toMatchObject({
+      registry: 'registry.example.com',
+      login_url: 'https://registry.example.com/',
+      repository: 'ml/iris-legacy',
+      tag: '1.4.0',
+      credentials_id: 'docker-creds',
+    });
     expect(c.model).toMatchObject({ dir: 'model_bin', name: 'model', top_n: 2 });
     expect(c.service).toMatchObject({ port: 5000, legacy_api: true });
     expect(c.kubernetes).toMatchObject({
@@ -91,13 +98,17 @@ describe('legacy Python-template formats', () => {
       replicas: 3,
       service: { type: 'NodePort', port: 8000, node_port: 30080 },
     });
-    expect(c.logging.fluentd).toEqual(expect.objectContaining({ enabled: true, host: 'fluentd.logging.svc', port: 24224, tag_prefix: 'iris-predictions' }));
+    expect(c.logging.fluentd).toEqual(
+      expect.objectContaining({ enabled: true, host: 'fluentd.logging.svc', port: 24224, tag_prefix: 'iris-predictions' }),
+    );
     const f = yaml('features.yaml');
     expect(f.id_field).toBe('customer_id');
     // the template's own example features: its label column and classes, and its iris data
     expect(f).toMatchObject({ target: 'species', classes: ['setosa', 'versicolor', 'virginica'] });
     expect(read('data/train.csv')).toBe(readFileSync(join(EXAMPLE, 'iris.csv'), 'utf8'));
-    expect(f.features).toEqual(['sepal_length', 'sepal_width', 'petal_length', 'petal_width'].map((name) => ({ name, type: 'number', example: 0 })));
+    expect(f.features).toEqual(
+      ['sepal_length', 'sepal_width', 'petal_length', 'petal_width'].map((name) => ({ name, type: 'number', example: 0 })),
+    );
     expect(read('features.yaml')).toContain('# Migrated from the Python template');
   });
 });
@@ -145,7 +156,16 @@ describe('hostile feature names stay data', () => {
     const { read } = await fromFixture('hostile');
     const source = read('src/schemas/features.ts');
     const schema = generatedLiteral(source, 'rowJsonSchema');
-    expect(Object.keys(schema.properties)).toEqual(['__proto__', 'a"b', 'x y', '$z`${process.exit(1)}`', 'class', 'ünï 名', 'constructor', 'id-$']);
+    expect(Object.keys(schema.properties)).toEqual([
+      '__proto__',
+      'a"b',
+      'x y',
+      '$z`${process.exit(1)}`',
+      'class',
+      'ünï 名',
+      'constructor',
+      'id-$',
+    ]);
     expect(Object.getPrototypeOf(schema.properties)).toBe(Object.prototype);
     expect(source).toContain("['__proto__']: {");
     expect(source).toMatch(/export const Row = z\s*\.object\(\{\s*\['__proto__'\]: z\.number\(\)/);
@@ -157,19 +177,64 @@ describe('hostile feature names stay data', () => {
 
 describe('bad input is refused with the file, the key and the fix, and nothing is written', () => {
   const cases: [string, string, string, RegExp][] = [
-    ['wrong feature type', 'features:\n  - name: a\n    type: float\n', '{}', /features\.yaml: features\[0\]\.type: got "float"; allowed: "number", "integer", "boolean", "string", "category"/],
-    ['category without values', 'features:\n  - name: a\n    type: category\n', '{}', /features\[0\]\.values: a category feature needs its allowed values/],
-    ['duplicate names', 'features:\n  - {name: a, type: number}\n  - {name: a, type: number}\n', '{}', /features\[1\]\.name: "a" is already the name of features\[0\]/],
-    ['min above max', 'features:\n  - {name: a, type: number, min: 5, max: 1}\n', '{}', /features\[0\]\.min: min \(5\) is greater than max \(1\)/],
+    [
+      'wrong feature type',
+      'features:\n  - name: a\n    type: float\n',
+      '{}',
+      /features\.yaml: features\[0\]\.type: got "float"; allowed: "number", "integer", "boolean", "string", "category"/,
+    ],
+    [
+      'category without values',
+      'features:\n  - name: a\n    type: category\n',
+      '{}',
+      /features\[0\]\.values: a category feature needs its allowed values/,
+    ],
+    [
+      'duplicate names',
+      'features:\n  - {name: a, type: number}\n  - {name: a, type: number}\n',
+      '{}',
+      /features\[1\]\.name: "a" is already the name of features\[0\]/,
+    ],
+    [
+      'min above max',
+      'features:\n  - {name: a, type: number, min: 5, max: 1}\n',
+      '{}',
+      /features\[0\]\.min: min \(5\) is greater than max \(1\)/,
+    ],
     ['unknown feature key', 'features:\n  - {name: a, type: number, maxx: 1}\n', '{}', /features\[0\]\.maxx: unknown key/],
-    ['example out of range', 'features:\n  - {name: a, type: number, max: 1, example: 3}\n', '{}', /features\[0\]\.example: got 3, above max 1/],
+    [
+      'example out of range',
+      'features:\n  - {name: a, type: number, max: 1, example: 3}\n',
+      '{}',
+      /features\[0\]\.example: got 3, above max 1/,
+    ],
     ['bad YAML', 'features: [\n', '{}', /features\.yaml: not valid YAML/],
     ['unknown config section', 'features:\n  - {name: a, type: number}\n', 'servce:\n  port: 1\n', /config\.yaml: servce: unknown key/],
-    ['port out of range', 'features:\n  - {name: a, type: number}\n', 'service:\n  port: 70000\n', /config\.yaml: service\.port: got 70000; must be at most 65535/],
+    [
+      'port out of range',
+      'features:\n  - {name: a, type: number}\n',
+      'service:\n  port: 70000\n',
+      /config\.yaml: service\.port: got 70000; must be at most 65535/,
+    ],
     ['bad service name', 'features:\n  - {name: a, type: number}\n', 'service:\n  name: My_Service\n', /service\.name: .*DNS-1123/],
-    ['cross-key rule', 'features:\n  - {name: a, type: number}\n', 'kubernetes:\n  service:\n    node_port: 30001\n', /^config\.yaml: kubernetes\.service\.node_port: node_port needs service type NodePort or LoadBalancer\. Fix: .*$/m],
-    ['legacy wrong type', 'input_features: [a]\n', 'container_port: lots\n', /container_port \(service\.port in the native format\): expected number, got "lots"/],
-    ['legacy unknown key', 'input_features: [a]\n', 'replicas: 2\nreplica_count: 3\n', /replica_count: unknown key.*Legacy keys understood: repository/s],
+    [
+      'cross-key rule',
+      'features:\n  - {name: a, type: number}\n',
+      'kubernetes:\n  service:\n    node_port: 30001\n',
+      /^config\.yaml: kubernetes\.service\.node_port: node_port needs service type NodePort or LoadBalancer\. Fix: .*$/m,
+    ],
+    [
+      'legacy wrong type',
+      'input_features: [a]\n',
+      'container_port: lots\n',
+      /container_port \(service\.port in the native format\): expected number, got "lots"/,
+    ],
+    [
+      'legacy unknown key',
+      'input_features: [a]\n',
+      'replicas: 2\nreplica_count: 3\n',
+      /replica_count: unknown key.*Legacy keys understood: repository/s,
+    ],
   ];
   it.each(cases)('%s', async (_name, features, config, message) => {
     const src = mkdtempSync(join(tmpdir(), 'mlservice-inputs-'));
@@ -236,7 +301,8 @@ describe('bring your own ONNX model', () => {
 
 describe('bring your own model, as the exporters write it (only model.onnx_path set)', () => {
   const MODELS = fileURLToPath(new URL('./fixtures/models/', import.meta.url));
-  const twoNumbers = (task: string, extra = '') => `task: ${task}\ntarget: y\n${extra}features:\n  - { name: x1, type: number }\n  - { name: x2, type: number }\n`;
+  const twoNumbers = (task: string, extra = '') =>
+    `task: ${task}\ntarget: y\n${extra}features:\n  - { name: x1, type: number }\n  - { name: x2, type: number }\n`;
 
   /** Writes the inputs (the model as bytes or a fixture's name) and runs the generator; `out` is the target folder. */
   async function byo(model: Uint8Array | string, features: string, config = '') {
@@ -267,50 +333,95 @@ describe('bring your own model, as the exporters write it (only model.onnx_path 
     expect(spec(gb.out()).classes).toEqual(['A', 'B']);
   });
 
-  it('lets features.yaml name int64 labels, in the model\'s order', async () => {
-    const features = readFileSync(join(MODELS, 'rf_iris.features.yaml'), 'utf8').replace('features:', 'classes: [setosa, versicolor, virginica]\nfeatures:');
+  it("lets features.yaml name int64 labels, in the model's order", async () => {
+    const features = readFileSync(join(MODELS, 'rf_iris.features.yaml'), 'utf8').replace(
+      'features:',
+      'classes: [setosa, versicolor, virginica]\nfeatures:',
+    );
     const { run, out } = await byo('rf_iris.onnx', features);
     await run;
     expect(spec(out()).classes).toEqual(['setosa', 'versicolor', 'virginica']);
   });
 
-  it('finds a regressor\'s single output', async () => {
+  it("finds a regressor's single output", async () => {
     const { run, out } = await byo('SklearnRegGradientBoostingRegressor.model.onnx', twoNumbers('regression'));
     await run;
     expect(spec(out()).task).toBe('regression');
   });
 
-  it('refuses classes that disagree with the model\'s, showing both lists', async () => {
-    await refused('SklearnBinGradientBoostingClassifier.model.onnx', twoNumbers('classification', 'classes: [yes, no]\n'), /features\.yaml: classes: features\.yaml lists \["yes", "no"\]; the model's classes are \["A", "B"\]\. Fix: /);
-    await refused('rf_iris.onnx', readFileSync(join(MODELS, 'rf_iris.features.yaml'), 'utf8').replace('features:', 'classes: [a, b]\nfeatures:'), /\["a", "b"\]; the model's classes are \["0", "1", "2"\]/);
+  it("refuses classes that disagree with the model's, showing both lists", async () => {
+    await refused(
+      'SklearnBinGradientBoostingClassifier.model.onnx',
+      twoNumbers('classification', 'classes: [yes, no]\n'),
+      /features\.yaml: classes: features\.yaml lists \["yes", "no"\]; the model's classes are \["A", "B"\]\. Fix: /,
+    );
+    await refused(
+      'rf_iris.onnx',
+      readFileSync(join(MODELS, 'rf_iris.features.yaml'), 'utf8').replace('features:', 'classes: [a, b]\nfeatures:'),
+      /\["a", "b"\]; the model's classes are \["0", "1", "2"\]/,
+    );
   });
 
   it('refuses a file that is not ONNX, naming it and the fix', async () => {
-    await refused(new TextEncoder().encode('sepal_length,species\n5.1,setosa\n'), twoNumbers('regression'), /model\.onnx: model\.onnx_path: it is not an ONNX model .*Fix: /);
+    await refused(
+      new TextEncoder().encode('sepal_length,species\n5.1,setosa\n'),
+      twoNumbers('regression'),
+      /model\.onnx: model\.onnx_path: it is not an ONNX model .*Fix: /,
+    );
   });
 
   it('refuses an input type the service cannot feed, naming the input, its type and the fix', async () => {
     const { BAD_MODELS } = await import('../packages/runtime/test/exported-models.js');
-    await refused(BAD_MODELS.int32Input(), twoNumbers('regression'), /model\.onnx: input "input": it takes int32 \[N, 2\].*Fix: export it with FloatTensorType/);
+    await refused(
+      BAD_MODELS.int32Input(),
+      twoNumbers('regression'),
+      /model\.onnx: input "input": it takes int32 \[N, 2\].*Fix: export it with FloatTensorType/,
+    );
   });
 
   it('refuses a model with no usable output, listing its outputs and the key to set; model.outputs overrides', async () => {
     const { BAD_MODELS } = await import('../packages/runtime/test/exported-models.js');
-    await refused(BAD_MODELS.noUsableOutput(), twoNumbers('classification', 'classes: [a, b]\n'), /config\.yaml: model\.outputs: cannot tell .*"scores_a" \(float32 \[N, 2\]\), "scores_b".*Fix: set model\.outputs\.probabilities/);
-    await refused(BAD_MODELS.noUsableOutput(), twoNumbers('regression'), /model\.outputs\.value: cannot tell which output is the predicted value.*"scores_a"/);
-    const { run } = await byo(BAD_MODELS.noUsableOutput(), twoNumbers('classification', 'classes: [a, b]\n'), '  outputs:\n    probabilities: scores_b\n');
+    await refused(
+      BAD_MODELS.noUsableOutput(),
+      twoNumbers('classification', 'classes: [a, b]\n'),
+      /config\.yaml: model\.outputs: cannot tell .*"scores_a" \(float32 \[N, 2\]\), "scores_b".*Fix: set model\.outputs\.probabilities/,
+    );
+    await refused(
+      BAD_MODELS.noUsableOutput(),
+      twoNumbers('regression'),
+      /model\.outputs\.value: cannot tell which output is the predicted value.*"scores_a"/,
+    );
+    const { run } = await byo(
+      BAD_MODELS.noUsableOutput(),
+      twoNumbers('classification', 'classes: [a, b]\n'),
+      '  outputs:\n    probabilities: scores_b\n',
+    );
     await run;
-    await refused(BAD_MODELS.noUsableOutput(), twoNumbers('classification', 'classes: [a, b]\n'), /model\.outputs\.label: the model has no output "nope"; its outputs: "scores_a"/, '  outputs:\n    label: nope\n');
+    await refused(
+      BAD_MODELS.noUsableOutput(),
+      twoNumbers('classification', 'classes: [a, b]\n'),
+      /model\.outputs\.label: the model has no output "nope"; its outputs: "scores_a"/,
+      '  outputs:\n    label: nope\n',
+    );
   });
 
   it('matches one input per feature by name, and names a feature with no input and an input with no feature', async () => {
     const { COLUMNS_CLASSIFIER } = await import('../packages/runtime/test/exported-models.js');
-    const columns = (size: string, sizeType = 'number') => `task: classification\ntarget: y\nfeatures:\n  - { name: colour, type: category, values: [red, green, blue] }\n  - { name: ${size}, type: ${sizeType} }\n`;
+    const columns = (size: string, sizeType = 'number') =>
+      `task: classification\ntarget: y\nfeatures:\n  - { name: colour, type: category, values: [red, green, blue] }\n  - { name: ${size}, type: ${sizeType} }\n`;
     const ok = await byo(COLUMNS_CLASSIFIER.build(), columns('size'));
     await ok.run;
     expect(spec(ok.out()).classes).toEqual(COLUMNS_CLASSIFIER.classes);
-    await refused(COLUMNS_CLASSIFIER.build(), columns('length'), /model\.onnx: feature "length": the model has no input named after it.*Fix: [^]*model\.onnx: input "size": no feature of features\.yaml has this name/);
-    await refused(COLUMNS_CLASSIFIER.build(), columns('size', 'category, values: [s, m]'), /input "size": it takes float32 and feature "size" is a category\. Fix: /);
+    await refused(
+      COLUMNS_CLASSIFIER.build(),
+      columns('length'),
+      /model\.onnx: feature "length": the model has no input named after it.*Fix: [^]*model\.onnx: input "size": no feature of features\.yaml has this name/,
+    );
+    await refused(
+      COLUMNS_CLASSIFIER.build(),
+      columns('size', 'category, values: [s, m]'),
+      /input "size": it takes float32 and feature "size" is a category\. Fix: /,
+    );
   });
 });
 
@@ -323,7 +434,9 @@ describe('questions and their options', () => {
   });
 
   it('rejects an unknown --task naming the allowed ones', async () => {
-    await expect(helpers.run(GENERATOR).withOptions({ yes: true, skipInstall: true, task: 'ranking' })).rejects.toThrow(/--task: got "ranking"; allowed: classification, regression/);
+    await expect(helpers.run(GENERATOR).withOptions({ yes: true, skipInstall: true, task: 'ranking' })).rejects.toThrow(
+      /--task: got "ranking"; allowed: classification, regression/,
+    );
   });
 
   describe('in a terminal', () => {
@@ -335,13 +448,21 @@ describe('questions and their options', () => {
       const result = await helpers
         .run(GENERATOR)
         .withOptions({ skipInstall: true })
-        .withAnswers({ source: 'files', features: fixture('mixed', 'features.yaml'), config: fixture('mixed', 'config.yaml'), name: 'asked-name' });
+        .withAnswers({
+          source: 'files',
+          features: fixture('mixed', 'features.yaml'),
+          config: fixture('mixed', 'config.yaml'),
+          name: 'asked-name',
+        });
       expect(JSON.parse(readFileSync(join(result.cwd, 'package.json'), 'utf8')).name).toBe('asked-name');
       expect(readFileSync(join(result.cwd, 'src/schemas/features.ts'), 'utf8')).toContain('tenure_months');
     });
 
     it('asks the task when starting from an example', async () => {
-      const result = await helpers.run(GENERATOR).withOptions({ skipInstall: true }).withAnswers({ source: 'example', task: 'classification', name: '' });
+      const result = await helpers
+        .run(GENERATOR)
+        .withOptions({ skipInstall: true })
+        .withAnswers({ source: 'example', task: 'classification', name: '' });
       expect(JSON.parse(readFileSync(join(result.cwd, 'package.json'), 'utf8')).name).toBe('iris-service');
     });
   });

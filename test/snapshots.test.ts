@@ -14,7 +14,11 @@ const fixture = (name: string, file: string) => fileURLToPath(new URL(`./fixture
 /** The template a generated file was copied from verbatim, if any. */
 function verbatimSource(path: string): string | undefined {
   const root = fileURLToPath(new URL('../', import.meta.url));
-  const candidates = [join(root, 'templates/service', path.replace(/^\.(gitignore|npmrc|dockerignore)$/, '_$1')), join(root, 'jenkins', path.replace(/^jenkins\//, '')), join(root, 'helm/chart', path.replace(/^helm\/[^/]+\//, ''))];
+  const candidates = [
+    join(root, 'templates/service', path.replace(/^\.(gitignore|npmrc|dockerignore)$/, '_$1')),
+    join(root, 'jenkins', path.replace(/^jenkins\//, '')),
+    join(root, 'helm/chart', path.replace(/^helm\/[^/]+\//, '')),
+  ];
   return candidates.find((c) => existsSync(c) && statSync(c).isFile());
 }
 
@@ -31,7 +35,8 @@ function tree(dir: string): { paths: string[]; derived: Record<string, string> }
         const text = rel.endsWith('.tgz') ? '' : readFileSync(path, 'utf8');
         const source = verbatimSource(rel);
         // .yo-rc.json holds a hash of every other file: its content is tested in upgrade.test.ts, not snapshotted.
-        if (!rel.endsWith('.csv') && !rel.endsWith('.tgz') && rel !== '.yo-rc.json' && !(source && readFileSync(source, 'utf8') === text)) derived[rel] = text;
+        if (!rel.endsWith('.csv') && !rel.endsWith('.tgz') && rel !== '.yo-rc.json' && !(source && readFileSync(source, 'utf8') === text))
+          derived[rel] = text;
       }
     }
   };
@@ -44,7 +49,11 @@ const SCENARIOS: [string, () => Promise<string>][] = [
   ...['legacy', 'mixed', 'regression', 'hostile'].map((name): [string, () => Promise<string>] => [
     name,
     // A folder named after the scenario: a legacy config names no service, so the folder does.
-    () => scaffold({ dir: join(mkdtempSync(join(tmpdir(), 'snapshot-')), `${name}-service`), options: { features: fixture(name, 'features.yaml'), config: fixture(name, 'config.yaml') } }),
+    () =>
+      scaffold({
+        dir: join(mkdtempSync(join(tmpdir(), 'snapshot-')), `${name}-service`),
+        options: { features: fixture(name, 'features.yaml'), config: fixture(name, 'config.yaml') },
+      }),
   ]),
 ];
 
@@ -57,12 +66,15 @@ describe('generated tree', () => {
 });
 
 describe('re-running the generator in a generated service', () => {
-  it.each(SCENARIOS)('%s: regenerates every file byte for byte from the service\'s own features.yaml and config.yaml', async (_name, generate) => {
-    const dir = await generate();
-    const before = tree(dir);
-    await scaffold({ dir });
-    const after = tree(dir);
-    expect(after.paths).toEqual(before.paths);
-    expect(after.derived).toEqual(before.derived);
-  });
+  it.each(SCENARIOS)(
+    "%s: regenerates every file byte for byte from the service's own features.yaml and config.yaml",
+    async (_name, generate) => {
+      const dir = await generate();
+      const before = tree(dir);
+      await scaffold({ dir });
+      const after = tree(dir);
+      expect(after.paths).toEqual(before.paths);
+      expect(after.derived).toEqual(before.derived);
+    },
+  );
 });

@@ -15,14 +15,26 @@ export function checkByoModel(spec: ServiceSpec, path: string, file = 'config.ya
   try {
     bytes = readFileSync(path);
   } catch (e) {
-    throw new SpecError([{ file, path: 'model.onnx_path', message: `cannot read ${JSON.stringify(path)} (${(e as Error).message}). Fix: point it at an existing .onnx file.` }]);
+    throw new SpecError([
+      {
+        file,
+        path: 'model.onnx_path',
+        message: `cannot read ${JSON.stringify(path)} (${(e as Error).message}). Fix: point it at an existing .onnx file.`,
+      },
+    ]);
   }
   let plan: ModelPlan;
   try {
     plan = inspectModel(decodeModel(bytes), spec, spec.config.model.outputs);
   } catch (e) {
     if (!(e instanceof ModelInspectionError)) throw e;
-    throw new SpecError(e.problems.map((p) => ({ file: p.file === 'model' ? shown : p.file === 'config.yaml' ? file : p.file, path: p.key, message: p.message })));
+    throw new SpecError(
+      e.problems.map((p) => ({
+        file: p.file === 'model' ? shown : p.file === 'config.yaml' ? file : p.file,
+        path: p.key,
+        message: p.message,
+      })),
+    );
   }
   if (spec.task === 'classification' && !spec.classes) spec.classes = plan.classes;
   return plan;

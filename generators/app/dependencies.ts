@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 
 /** The runtime package as `npm run build` packed it (scripts/pack-runtime.mjs): shipped in each service's vendor/. */
-export const RUNTIME: { name: string; version: string; tarball: string } = JSON.parse(readFileSync(new URL('../../vendor/runtime.json', import.meta.url), 'utf8'));
+export const RUNTIME: { name: string; version: string; tarball: string } = JSON.parse(
+  readFileSync(new URL('../../vendor/runtime.json', import.meta.url), 'utf8'),
+);
 /** Where a service takes the runtime from: its own copy of the tarball (no registry needed). Once published: `^${RUNTIME.version}`. */
 export const RUNTIME_DEPENDENCY = `file:vendor/${RUNTIME.tarball}`;
 

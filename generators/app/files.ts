@@ -44,10 +44,12 @@ export interface PlannedFile {
 }
 
 function walk(dir: string): string[] {
-  return readdirSync(dir).filter((name) => name !== '.gitkeep').flatMap((name) => {
-    const path = join(dir, name);
-    return statSync(path).isDirectory() ? walk(path) : [path];
-  });
+  return readdirSync(dir)
+    .filter((name) => name !== '.gitkeep')
+    .flatMap((name) => {
+      const path = join(dir, name);
+      return statSync(path).isDirectory() ? walk(path) : [path];
+    });
 }
 
 export const ownerOf = (destination: string): Owner => (USER_OWNED.some((re) => re.test(destination)) ? 'user' : 'generated');

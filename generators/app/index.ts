@@ -33,7 +33,10 @@ export interface Inputs {
 
 const BYO_MODEL_PATH = 'model_src/model.onnx';
 
-export default class MlserviceGenerator extends Generator<WrittenRecord & Record<string, unknown>, MlserviceOptions & Generator['options']> {
+export default class MlserviceGenerator extends Generator<
+  WrittenRecord & Record<string, unknown>,
+  MlserviceOptions & Generator['options']
+> {
   private inputs!: Inputs;
   private spec!: ServiceSpec;
 
@@ -52,10 +55,30 @@ export default class MlserviceGenerator extends Generator<WrittenRecord & Record
 
   async prompting(): Promise<void> {
     const o = this.options;
-    if (o.example && !isExample(o.example)) throw this._failure(new SpecError([{ file: 'command line', path: '--example', message: `unknown example ${JSON.stringify(o.example)}; shipped examples: ${Object.keys(EXAMPLES).join(', ')}.` }]));
-    if (o.task && !(TASKS as readonly string[]).includes(o.task)) throw this._failure(new SpecError([{ file: 'command line', path: '--task', message: `got ${JSON.stringify(o.task)}; allowed: ${TASKS.join(', ')}.` }]));
+    if (o.example && !isExample(o.example))
+      throw this._failure(
+        new SpecError([
+          {
+            file: 'command line',
+            path: '--example',
+            message: `unknown example ${JSON.stringify(o.example)}; shipped examples: ${Object.keys(EXAMPLES).join(', ')}.`,
+          },
+        ]),
+      );
+    if (o.task && !(TASKS as readonly string[]).includes(o.task))
+      throw this._failure(
+        new SpecError([{ file: 'command line', path: '--task', message: `got ${JSON.stringify(o.task)}; allowed: ${TASKS.join(', ')}.` }]),
+      );
     if (Boolean(o.features) !== Boolean(o.config))
-      throw this._failure(new SpecError([{ file: 'command line', path: o.features ? '--config' : '--features', message: 'pass both --features and --config (or neither, to start from an example or regenerate the service in this folder).' }]));
+      throw this._failure(
+        new SpecError([
+          {
+            file: 'command line',
+            path: o.features ? '--config' : '--features',
+            message: 'pass both --features and --config (or neither, to start from an example or regenerate the service in this folder).',
+          },
+        ]),
+      );
     const here = { featuresPath: this.destinationPath('features.yaml'), configPath: this.destinationPath('config.yaml') };
     if (o.features && o.config) this.inputs = { featuresPath: resolve(o.features), configPath: resolve(o.config), name: o.name };
     else if (!o.example && existsSync(here.featuresPath) && existsSync(here.configPath)) this.inputs = { ...here, name: o.name };
@@ -109,14 +132,19 @@ export default class MlserviceGenerator extends Generator<WrittenRecord & Record
     this._writeFile('src/schemas/features.ts', await formatTypeScript(featuresModule(spec)));
     this._writeFile(`vendor/${RUNTIME.tarball}`, readFileSync(join(REPO_ROOT, 'vendor', RUNTIME.tarball)));
     const migrated = spec.formats.features === 'legacy' || spec.formats.config === 'legacy';
-    this._writeInput('features.yaml', this.inputs.featuresPath, migrated ? nativeFeaturesYaml(spec) : readFileSync(this.inputs.featuresPath, 'utf8'));
+    this._writeInput(
+      'features.yaml',
+      this.inputs.featuresPath,
+      migrated ? nativeFeaturesYaml(spec) : readFileSync(this.inputs.featuresPath, 'utf8'),
+    );
     this._writeInput('config.yaml', this.inputs.configPath, configYaml(spec));
     const data = spec.config.training.data;
     if (!spec.config.model.onnx_path && !existsSync(this.destinationPath(data))) {
       const shipped = this.inputs.dataPath ?? resolve(dirname(this.inputs.configPath), data);
       this._writeFile(data, existsSync(shipped) ? readFileSync(shipped) : sampleCsv(spec));
     }
-    if (this.byoSource && resolve(this.byoSource) !== this.destinationPath(BYO_MODEL_PATH)) this._writeFile(BYO_MODEL_PATH, readFileSync(this.byoSource));
+    if (this.byoSource && resolve(this.byoSource) !== this.destinationPath(BYO_MODEL_PATH))
+      this._writeFile(BYO_MODEL_PATH, readFileSync(this.byoSource));
     this._record();
   }
 
@@ -124,7 +152,14 @@ export default class MlserviceGenerator extends Generator<WrittenRecord & Record
   private _record(): void {
     const files = { ...this.previous.files, ...this.written };
     this.config.set('version', GENERATOR_VERSION);
-    this.config.set('files', Object.fromEntries(Object.keys(files).sort().map((f) => [f, files[f]])));
+    this.config.set(
+      'files',
+      Object.fromEntries(
+        Object.keys(files)
+          .sort()
+          .map((f) => [f, files[f]]),
+      ),
+    );
     this.config.set('packageJson', this.offeredPackageJson);
   }
 
@@ -147,7 +182,9 @@ export default class MlserviceGenerator extends Generator<WrittenRecord & Record
         `kept your changes to ${this.keptScripts.length} package.json scripts: ${this.keptScripts.map((s) => `${s.name} (the generator's: ${JSON.stringify(s.generators)})`).join(', ')}`,
       );
     const name = this.spec.config.service.name;
-    this.log.ok(`${name} is ready. Next: ${this.options.skipInstall ? 'npm install && ' : ''}npm run train && npm start, then open http://localhost:${this.spec.config.service.port}/docs`);
+    this.log.ok(
+      `${name} is ready. Next: ${this.options.skipInstall ? 'npm install && ' : ''}npm run train && npm start, then open http://localhost:${this.spec.config.service.port}/docs`,
+    );
   }
 
   /**
@@ -223,7 +260,12 @@ export function exampleInputs(example: keyof typeof EXAMPLES, name?: string): In
   return { featuresPath: join(dir, 'features.yaml'), configPath: join(dir, 'config.yaml'), dataPath: data && join(dir, data), name };
 }
 
-const dnsName = (s: string) => s.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^[^a-z]+|-+$/g, '').slice(0, 53) || 'mlservice';
+const dnsName = (s: string) =>
+  s
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/^[^a-z]+|-+$/g, '')
+    .slice(0, 53) || 'mlservice';
 
 const HEADER = (file: string) =>
   `# ${file} of this service, in the native format of generator-mlservice (every default written out).\n` +
@@ -239,7 +281,11 @@ function nativeFeaturesYaml(spec: ServiceSpec): string {
     target: spec.target,
     ...(spec.classes ? { classes: spec.classes } : {}),
     ...(spec.idField ? { id_field: spec.idField } : {}),
-    features: spec.features.map(({ required, redact, ...f }) => ({ ...f, ...(required ? {} : { required }), ...(redact ? { redact } : {}) })),
+    features: spec.features.map(({ required, redact, ...f }) => ({
+      ...f,
+      ...(required ? {} : { required }),
+      ...(redact ? { redact } : {}),
+    })),
   };
   return `${HEADER('features.yaml')}# Migrated from the Python template's format.\n${toYaml(features)}`;
 }

@@ -9,7 +9,9 @@ import { TASKS } from './spec/features-schema.js';
 
 /** Tiny validators: true, or the message to show. */
 export const validateName = (s: string): true | string =>
-  s === '' || (DNS_NAME.test(s) && s.length <= 53) ? true : 'Use lower-case letters, digits and "-", starting with a letter (max 53 characters).';
+  s === '' || (DNS_NAME.test(s) && s.length <= 53)
+    ? true
+    : 'Use lower-case letters, digits and "-", starting with a letter (max 53 characters).';
 export const validateYamlPath = (s: string): true | string => (/\.ya?ml$/.test(s) ? true : 'Give the path of a .yaml file.');
 
 /** A .yaml path (relative to `base`) that names an existing file. */
@@ -40,15 +42,39 @@ export async function askSources(generator: Generator, o: MlserviceOptions): Pro
       type: 'select',
       name: 'task',
       message: 'Task',
-      choices: TASKS.map((task) => ({ name: `${task}: the ${exampleForTask(task)} example (${EXAMPLES[exampleForTask(task)].description})`, value: task })),
+      choices: TASKS.map((task) => ({
+        name: `${task}: the ${exampleForTask(task)} example (${EXAMPLES[exampleForTask(task)].description})`,
+        value: task,
+      })),
       default: o.task ?? 'classification',
       when: (a) => a.source === 'example',
     },
-    { type: 'input', name: 'features', message: 'Path to features.yaml', default: 'features.yaml', when: (a) => a.source === 'files', validate: validateYamlFile(generator.destinationRoot()) },
-    { type: 'input', name: 'config', message: 'Path to config.yaml', default: 'config.yaml', when: (a) => a.source === 'files', validate: validateYamlFile(generator.destinationRoot()) },
-    { type: 'input', name: 'name', message: 'Service name (empty: from config.yaml, else this folder\'s name)', default: o.name ?? '', validate: validateName },
+    {
+      type: 'input',
+      name: 'features',
+      message: 'Path to features.yaml',
+      default: 'features.yaml',
+      when: (a) => a.source === 'files',
+      validate: validateYamlFile(generator.destinationRoot()),
+    },
+    {
+      type: 'input',
+      name: 'config',
+      message: 'Path to config.yaml',
+      default: 'config.yaml',
+      when: (a) => a.source === 'files',
+      validate: validateYamlFile(generator.destinationRoot()),
+    },
+    {
+      type: 'input',
+      name: 'name',
+      message: "Service name (empty: from config.yaml, else this folder's name)",
+      default: o.name ?? '',
+      validate: validateName,
+    },
   ]);
   const name = answers.name || undefined;
-  if (answers.source === 'files') return { featuresPath: generator.destinationPath(answers.features), configPath: generator.destinationPath(answers.config), name };
+  if (answers.source === 'files')
+    return { featuresPath: generator.destinationPath(answers.features), configPath: generator.destinationPath(answers.config), name };
   return exampleInputs(exampleForTask(answers.task), name);
 }

@@ -11,7 +11,9 @@ import { npmBin, run } from '../helpers/tools.js';
 import { IMAGE_UID, NODE_VERSION, SERVER_COMMAND } from '../../generators/app/dependencies.js';
 
 const require = createRequire(import.meta.url);
-const dockerfilelint = require('dockerfilelint') as { run: (configDir: string, content: string) => { line: number; category: string; title: string; description: string }[] };
+const dockerfilelint = require('dockerfilelint') as {
+  run: (configDir: string, content: string) => { line: number; category: string; title: string; description: string }[];
+};
 
 /** dockerfile-utils (severity 1 = error) and dockerfilelint (every item is a finding: it has no severities). */
 function lint(dir: string) {
@@ -57,20 +59,26 @@ describe('Dockerfile of the iris service', () => {
     const final = lines.slice(runtime);
     expect(production).toEqual(expect.arrayContaining(['COPY package.json package-lock.json .npmrc ./']));
     // production dependencies from the lockfile, other platforms' onnxruntime binaries removed
-    expect(production.find((l) => l.startsWith('RUN npm ci --omit=dev --no-audit --no-fund'))).toContain('find node_modules/onnxruntime-node/bin');
+    expect(production.find((l) => l.startsWith('RUN npm ci --omit=dev --no-audit --no-fund'))).toContain(
+      'find node_modules/onnxruntime-node/bin',
+    );
     expect(final.some((l) => /\bnpm\b/.test(l))).toBe(false);
-    expect(build).toEqual(expect.arrayContaining(['COPY package.json package-lock.json .npmrc ./', 'RUN npm ci --no-audit --no-fund', 'RUN npm run train']));
+    expect(build).toEqual(
+      expect.arrayContaining(['COPY package.json package-lock.json .npmrc ./', 'RUN npm ci --no-audit --no-fund', 'RUN npm run train']),
+    );
     expect(build.indexOf('COPY package.json package-lock.json .npmrc ./')).toBeLessThan(build.indexOf('RUN npm ci --no-audit --no-fund'));
-    expect(final).toEqual(expect.arrayContaining([
-      'COPY --from=deps /usr/local/bin/node /usr/local/bin/node',
-      'COPY --from=deps /app/node_modules ./node_modules',
-      'COPY --from=build /app/dist ./dist',
-      'COPY --from=build ["/app/model_bin", "/app/model_bin"]',
-      'COPY package.json config.yaml features.yaml ./',
-      `USER ${IMAGE_UID}:${IMAGE_UID}`,
-      'EXPOSE 8080',
-      `CMD ${JSON.stringify(SERVER_COMMAND)}`,
-    ]));
+    expect(final).toEqual(
+      expect.arrayContaining([
+        'COPY --from=deps /usr/local/bin/node /usr/local/bin/node',
+        'COPY --from=deps /app/node_modules ./node_modules',
+        'COPY --from=build /app/dist ./dist',
+        'COPY --from=build ["/app/model_bin", "/app/model_bin"]',
+        'COPY package.json config.yaml features.yaml ./',
+        `USER ${IMAGE_UID}:${IMAGE_UID}`,
+        'EXPOSE 8080',
+        `CMD ${JSON.stringify(SERVER_COMMAND)}`,
+      ]),
+    );
     // the onnxruntime-node install setting applies inside the build: .npmrc is copied and the variable set
     expect(text).toContain('ONNXRUNTIME_NODE_INSTALL=skip');
     expect(readFileSync(join(dir, '.npmrc'), 'utf8')).toContain('ignore-scripts=true');
@@ -79,7 +87,7 @@ describe('Dockerfile of the iris service', () => {
     expect(final.at(-1)).toBe(`CMD ${JSON.stringify(SERVER_COMMAND)}`);
   });
 
-  it('HEALTHCHECK runs the service\'s own check with node (port from config.yaml / PORT, as the server reads it)', () => {
+  it("HEALTHCHECK runs the service's own check with node (port from config.yaml / PORT, as the server reads it)", () => {
     const hc = instructions(text).find((l) => l.startsWith('HEALTHCHECK'))!;
     const argv = JSON.parse(hc.slice(hc.indexOf('CMD ') + 4)) as string[];
     expect(argv).toEqual(['node', 'node_modules/@mlservice/runtime/dist/healthcheck.js']);
@@ -89,15 +97,30 @@ describe('Dockerfile of the iris service', () => {
   });
 
   it('.dockerignore keeps local builds and VCS out, and the inputs of the build in', () => {
-    const ignore = readFileSync(join(dir, '.dockerignore'), 'utf8').split('\n').filter((l) => l && !l.startsWith('#'));
+    const ignore = readFileSync(join(dir, '.dockerignore'), 'utf8')
+      .split('\n')
+      .filter((l) => l && !l.startsWith('#'));
     expect(ignore).toEqual(expect.arrayContaining(['node_modules', 'dist', 'model_bin', '.git', '.env']));
-    for (const kept of ['package.json', 'package-lock.json', '.npmrc', 'config.yaml', 'features.yaml', 'src', 'data', 'model_src', 'tsconfig.json']) expect(ignore).not.toContain(kept);
+    for (const kept of [
+      'package.json',
+      'package-lock.json',
+      '.npmrc',
+      'config.yaml',
+      'features.yaml',
+      'src',
+      'data',
+      'model_src',
+      'tsconfig.json',
+    ])
+      expect(ignore).not.toContain(kept);
   });
 });
 
 describe('Dockerfile from other configs', () => {
   it('follows config.yaml (port, model dir) and keeps odd values inside their strings and comments', async () => {
-    const dir = await scaffold({ config: 'service:\n  port: 9191\nmodel:\n  dir: "models/it\'s \\"here\\""\nimage:\n  repository: "team/odd"\n  tag: "x_y"\n' });
+    const dir = await scaffold({
+      config: 'service:\n  port: 9191\nmodel:\n  dir: "models/it\'s \\"here\\""\nimage:\n  repository: "team/odd"\n  tag: "x_y"\n',
+    });
     const r = lint(dir);
     expect(r.utils, JSON.stringify(r.utils)).toEqual([]);
     expect(r.dfl, JSON.stringify(r.dfl)).toEqual([]);

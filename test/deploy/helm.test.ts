@@ -105,13 +105,27 @@ describe('Helm chart with the iris defaults', () => {
   });
 
   it('renders only the default objects, each valid for its kind', async () => {
-    expect(r.manifests.map((m) => m.kind).sort()).toEqual(['ConfigMap', 'Deployment', 'NetworkPolicy', 'Pod', 'PodDisruptionBudget', 'Service', 'ServiceAccount']);
+    expect(r.manifests.map((m) => m.kind).sort()).toEqual([
+      'ConfigMap',
+      'Deployment',
+      'NetworkPolicy',
+      'Pod',
+      'PodDisruptionBudget',
+      'Service',
+      'ServiceAccount',
+    ]);
     for (const m of r.manifests) await validateManifest(m);
   });
 
   it('Chart.yaml and values.yaml are generated from config.yaml', () => {
     const chart = parseYaml(readFileSync(join(r.dir, r.chart, 'Chart.yaml'), 'utf8'));
-    expect(chart).toMatchObject({ apiVersion: 'v2', name: 'iris-service', version: r.config.service.version, appVersion: r.config.service.version, description: r.config.service.description });
+    expect(chart).toMatchObject({
+      apiVersion: 'v2',
+      name: 'iris-service',
+      version: r.config.service.version,
+      appVersion: r.config.service.version,
+      description: r.config.service.description,
+    });
     const values = parseYaml(readFileSync(join(r.dir, r.chart, 'values.yaml'), 'utf8'));
     expect(values.config).toEqual(r.config);
     // config image.tag `latest` gives way to the chart's appVersion
@@ -131,8 +145,16 @@ describe('Helm chart with the iris defaults', () => {
     expect(c.readinessProbe.httpGet).toEqual({ path: '/health/ready', port: 'http' });
     expect(c.livenessProbe.httpGet).toEqual({ path: '/health/live', port: 'http' });
     expect(c.resources).toEqual({
-      requests: { cpu: r.config.kubernetes.resources.cpu_request, memory: r.config.kubernetes.resources.memory_request, 'ephemeral-storage': '128Mi' },
-      limits: { cpu: r.config.kubernetes.resources.cpu_limit, memory: r.config.kubernetes.resources.memory_limit, 'ephemeral-storage': '512Mi' },
+      requests: {
+        cpu: r.config.kubernetes.resources.cpu_request,
+        memory: r.config.kubernetes.resources.memory_request,
+        'ephemeral-storage': '128Mi',
+      },
+      limits: {
+        cpu: r.config.kubernetes.resources.cpu_limit,
+        memory: r.config.kubernetes.resources.memory_limit,
+        'ephemeral-storage': '512Mi',
+      },
     });
     expect(envOf(c)).toEqual({
       CONFIG_PATH: '/etc/mlservice/config.yaml',
@@ -152,9 +174,24 @@ describe('Helm chart with the iris defaults', () => {
     expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: IMAGE_UID, runAsGroup: IMAGE_UID, fsGroup: IMAGE_UID });
     expect(pod.automountServiceAccountToken).toBe(false);
     const c = container(d);
-    expect(c.securityContext).toEqual({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ['ALL'] } });
-    expect(c.volumeMounts).toEqual(expect.arrayContaining([{ name: 'tmp', mountPath: '/tmp' }, { name: 'config', mountPath: '/etc/mlservice', readOnly: true }]));
-    expect(pod.volumes).toEqual(expect.arrayContaining([{ name: 'tmp', emptyDir: { sizeLimit: '64Mi' } }, { name: 'config', configMap: { name: 'iris-service' } }]));
+    expect(c.securityContext).toEqual({
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      runAsNonRoot: true,
+      capabilities: { drop: ['ALL'] },
+    });
+    expect(c.volumeMounts).toEqual(
+      expect.arrayContaining([
+        { name: 'tmp', mountPath: '/tmp' },
+        { name: 'config', mountPath: '/etc/mlservice', readOnly: true },
+      ]),
+    );
+    expect(pod.volumes).toEqual(
+      expect.arrayContaining([
+        { name: 'tmp', emptyDir: { sizeLimit: '64Mi' } },
+        { name: 'config', configMap: { name: 'iris-service' } },
+      ]),
+    );
   });
 
   it('the ConfigMap carries config.yaml, and the pods roll when it changes', () => {
@@ -205,7 +242,17 @@ describe('Helm chart with every optional part on (ingress, autoscaling, NodePort
   });
 
   it('renders Ingress and HorizontalPodAutoscaler too, each object valid for its kind', async () => {
-    expect(r.manifests.map((m) => m.kind).sort()).toEqual(['ConfigMap', 'Deployment', 'HorizontalPodAutoscaler', 'Ingress', 'NetworkPolicy', 'Pod', 'PodDisruptionBudget', 'Service', 'ServiceAccount']);
+    expect(r.manifests.map((m) => m.kind).sort()).toEqual([
+      'ConfigMap',
+      'Deployment',
+      'HorizontalPodAutoscaler',
+      'Ingress',
+      'NetworkPolicy',
+      'Pod',
+      'PodDisruptionBudget',
+      'Service',
+      'ServiceAccount',
+    ]);
     for (const m of r.manifests) await validateManifest(m);
     for (const m of r.manifests) expect(m.metadata.name).toMatch(/^iris-api/);
   });
@@ -218,7 +265,10 @@ describe('Helm chart with every optional part on (ingress, autoscaling, NodePort
     expect(c.image).toBe('registry.internal:5000/team/iris:2.3.4');
     expect(c.ports).toEqual([{ name: 'http', containerPort: 9090, protocol: 'TCP' }]);
     expect(c.readinessProbe.httpGet.port).toBe('http');
-    expect(c.resources).toEqual({ requests: { cpu: '250m', memory: '300Mi', 'ephemeral-storage': '128Mi' }, limits: { cpu: '2', memory: '1Gi', 'ephemeral-storage': '512Mi' } });
+    expect(c.resources).toEqual({
+      requests: { cpu: '250m', memory: '300Mi', 'ephemeral-storage': '128Mi' },
+      limits: { cpu: '2', memory: '1Gi', 'ephemeral-storage': '512Mi' },
+    });
     expect(envOf(c)).toMatchObject({
       PORT: '9090',
       LOG_LEVEL: 'debug',
@@ -239,7 +289,10 @@ describe('Helm chart with every optional part on (ingress, autoscaling, NodePort
     const i = findManifest(r.manifests, 'Ingress');
     expect(i.spec.ingressClassName).toBe('nginx');
     expect(i.spec.rules).toEqual([
-      { host: 'iris.example.com', http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'iris-api', port: { name: 'http' } } } }] } },
+      {
+        host: 'iris.example.com',
+        http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'iris-api', port: { name: 'http' } } } }] },
+      },
     ]);
   });
 
@@ -254,7 +307,9 @@ describe('Helm chart with every optional part on (ingress, autoscaling, NodePort
   });
 
   it('a NodePort without ingress prints the node port commands', () => {
-    expect(renderNotes(r.dir, r.chart, 'iris-api', 'ml-prod', ['--set', 'ingress.enabled=false'])).toContain('-o jsonpath="{.spec.ports[0].nodePort}" services iris-api');
+    expect(renderNotes(r.dir, r.chart, 'iris-api', 'ml-prod', ['--set', 'ingress.enabled=false'])).toContain(
+      '-o jsonpath="{.spec.ports[0].nodePort}" services iris-api',
+    );
   });
 });
 
@@ -309,25 +364,43 @@ describe('Helm chart: Prometheus scraping of GET /metrics', () => {
 
   it('values.yaml: metrics.enabled from config.yaml, ServiceMonitor off by default', () => {
     const values = parseYaml(readFileSync(join(r.dir, r.chart, 'values.yaml'), 'utf8'));
-    expect(values.metrics).toEqual({ enabled: r.config.metrics.enabled, podAnnotations: true, serviceMonitor: { enabled: false, interval: '30s', scrapeTimeout: '10s', labels: {} } });
+    expect(values.metrics).toEqual({
+      enabled: r.config.metrics.enabled,
+      podAnnotations: true,
+      serviceMonitor: { enabled: false, interval: '30s', scrapeTimeout: '10s', labels: {} },
+    });
     expect(r.manifests.some((m) => m.kind === 'ServiceMonitor')).toBe(false);
   });
 
   it('the pods carry the prometheus.io scrape annotations for the container port and /metrics', () => {
     const pod = findManifest(r.manifests, 'Deployment').spec.template;
-    expect(pod.metadata.annotations).toMatchObject({ 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(r.config.service.port), 'prometheus.io/path': '/metrics' });
+    expect(pod.metadata.annotations).toMatchObject({
+      'prometheus.io/scrape': 'true',
+      'prometheus.io/port': String(r.config.service.port),
+      'prometheus.io/path': '/metrics',
+    });
     expect(envOf(container(findManifest(r.manifests, 'Deployment'))).MLS_METRICS_ENABLED).toBe('true');
   });
 
   it('metrics.serviceMonitor.enabled renders a ServiceMonitor that selects the Service and scrapes its http port', async () => {
-    const ms = template(['--set', 'metrics.serviceMonitor.enabled=true', '--set', 'metrics.serviceMonitor.labels.release=kube-prometheus-stack', '--set', 'metrics.serviceMonitor.interval=15s']);
+    const ms = template([
+      '--set',
+      'metrics.serviceMonitor.enabled=true',
+      '--set',
+      'metrics.serviceMonitor.labels.release=kube-prometheus-stack',
+      '--set',
+      'metrics.serviceMonitor.interval=15s',
+    ]);
     // kubernetes-models has no ServiceMonitor model: its fields are asserted here; the other objects stay valid.
     for (const m of ms.filter((m) => m.kind !== 'ServiceMonitor')) await validateManifest(m);
     const sm = findManifest(ms, 'ServiceMonitor');
     const svc = findManifest(ms, 'Service');
     expect(sm.apiVersion).toBe('monitoring.coreos.com/v1');
     expect(sm.metadata.name).toBe(svc.metadata.name);
-    expect(sm.metadata.labels).toMatchObject({ release: 'kube-prometheus-stack', 'app.kubernetes.io/name': svc.metadata.labels!['app.kubernetes.io/name'] });
+    expect(sm.metadata.labels).toMatchObject({
+      release: 'kube-prometheus-stack',
+      'app.kubernetes.io/name': svc.metadata.labels!['app.kubernetes.io/name'],
+    });
     expect(sm.spec.namespaceSelector).toEqual({ matchNames: ['ml-services'] });
     // The selector picks the Service by its labels, and names a port the Service has.
     expect(Object.keys(sm.spec.selector.matchLabels).length).toBeGreaterThan(0);
@@ -354,7 +427,8 @@ function selectors(ms: Manifest[]): [string, Record<string, string>][] {
     return [];
   });
 }
-const selects = (selector: Record<string, string>, labels: Record<string, string> = {}) => Object.entries(selector).every(([k, v]) => labels[k] === v);
+const selects = (selector: Record<string, string>, labels: Record<string, string> = {}) =>
+  Object.entries(selector).every(([k, v]) => labels[k] === v);
 
 describe('Helm chart: the rules kube-score, Polaris and checkov apply', () => {
   let defaults: Rendered;
@@ -364,13 +438,15 @@ describe('Helm chart: the rules kube-score, Polaris and checkov apply', () => {
     allOn = await render({ config: ALL_ON_CONFIG });
   });
 
-  it('the image tag is never `latest` by default: the chart\'s appVersion, or the tag config.yaml names', () => {
+  it("the image tag is never `latest` by default: the chart's appVersion, or the tag config.yaml names", () => {
     expect(container(findManifest(defaults.manifests, 'Deployment')).image).toBe('registry.example.com/ml/iris-service:0.1.0');
     expect(container(findManifest(allOn.manifests, 'Deployment')).image).toBe('registry.internal:5000/team/iris:2.3.4');
     // the deploy pipeline sets the tag it built
     const t = helm(['template', 'x', defaults.chart, '--set', 'image.tag=0.1.0-42-1a2b3c4d'], defaults.dir);
     expect(t.status, t.output).toBe(0);
-    expect(container(findManifest(parseManifests(t.stdout), 'Deployment')).image).toBe('registry.example.com/ml/iris-service:0.1.0-42-1a2b3c4d');
+    expect(container(findManifest(parseManifests(t.stdout), 'Deployment')).image).toBe(
+      'registry.example.com/ml/iris-service:0.1.0-42-1a2b3c4d',
+    );
   });
 
   it('pods and the test pod run as uid/gid >= 10000, the USER of the Dockerfile', () => {
@@ -381,7 +457,7 @@ describe('Helm chart: the rules kube-score, Polaris and checkov apply', () => {
       expect(pod.securityContext).toMatchObject({ runAsUser: IMAGE_UID, runAsGroup: IMAGE_UID, runAsNonRoot: true });
   });
 
-  it('a NetworkPolicy lets traffic in to the http port of the service\'s pods only', async () => {
+  it("a NetworkPolicy lets traffic in to the http port of the service's pods only", async () => {
     const policy = findManifest(defaults.manifests, 'NetworkPolicy');
     await validateManifest(policy);
     expect(policy.spec.podSelector.matchLabels).toEqual(findManifest(defaults.manifests, 'Deployment').spec.selector.matchLabels);
@@ -390,7 +466,9 @@ describe('Helm chart: the rules kube-score, Polaris and checkov apply', () => {
     const from = [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } }];
     const t = helm(['template', 'x', defaults.chart, '--set-json', `networkPolicy.from=${JSON.stringify(from)}`], defaults.dir);
     expect(t.status, t.output).toBe(0);
-    expect(findManifest(parseManifests(t.stdout), 'NetworkPolicy').spec.ingress).toEqual([{ ports: [{ port: 'http', protocol: 'TCP' }], from }]);
+    expect(findManifest(parseManifests(t.stdout), 'NetworkPolicy').spec.ingress).toEqual([
+      { ports: [{ port: 'http', protocol: 'TCP' }], from },
+    ]);
     const off = helm(['template', 'x', defaults.chart, '--set', 'networkPolicy.enabled=false'], defaults.dir);
     expect(parseManifests(off.stdout).map((m) => m.kind)).not.toContain('NetworkPolicy');
   });
@@ -406,7 +484,8 @@ describe('Helm chart: the rules kube-score, Polaris and checkov apply', () => {
         expect(selects(selector, pod.metadata.labels), `${kind} selects the test pod`).toBe(false);
       }
       const { resources } = pod.spec.containers[0];
-      for (const part of ['requests', 'limits']) expect(Object.keys(resources[part]).sort()).toEqual(['cpu', 'ephemeral-storage', 'memory']);
+      for (const part of ['requests', 'limits'])
+        expect(Object.keys(resources[part]).sort()).toEqual(['cpu', 'ephemeral-storage', 'memory']);
     }
   });
 
@@ -431,7 +510,14 @@ describe('Helm chart: the rules kube-score, Polaris and checkov apply', () => {
     const spread = (r: Rendered) => findManifest(r.manifests, 'Deployment').spec.template.spec.topologySpreadConstraints;
     for (const r of [defaults, allOn]) {
       const selector = findManifest(r.manifests, 'Deployment').spec.selector.matchLabels;
-      expect(spread(r)).toEqual(['kubernetes.io/hostname', 'topology.kubernetes.io/zone'].map((topologyKey) => ({ maxSkew: 1, topologyKey, whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: selector } })));
+      expect(spread(r)).toEqual(
+        ['kubernetes.io/hostname', 'topology.kubernetes.io/zone'].map((topologyKey) => ({
+          maxSkew: 1,
+          topologyKey,
+          whenUnsatisfiable: 'ScheduleAnyway',
+          labelSelector: { matchLabels: selector },
+        })),
+      );
     }
     const single = await render({ config: 'kubernetes:\n  replicas: 1\n' });
     expect(spread(single)).toBeUndefined();
@@ -444,7 +530,10 @@ describe('Helm chart: shutdown matches the drain of config.yaml', () => {
 
   it.each([
     ['the defaults', undefined],
-    ['a long drain and short requests', 'service:\n  name: iris-drain\n  shutdown_grace_ms: 20000\n  request_timeout_ms: 2500\nlogging:\n  fluentd:\n    flush_timeout_ms: 1000\n'],
+    [
+      'a long drain and short requests',
+      'service:\n  name: iris-drain\n  shutdown_grace_ms: 20000\n  request_timeout_ms: 2500\nlogging:\n  fluentd:\n    flush_timeout_ms: 1000\n',
+    ],
   ])('%s: terminationGracePeriodSeconds covers drain + request timeout + flush (+5 s), no preStop sleep', async (_name, config) => {
     const r = await render(config === undefined ? {} : { config });
     const pod = findManifest(r.manifests, 'Deployment').spec.template.spec;

@@ -60,8 +60,14 @@ kubernetes:
 
 /** `NAME = '...'` lines of the environment block, unquoted as Groovy reads single-quoted strings. */
 function environment(jenkinsfile: string): Record<string, string> {
-  const block = jenkinsfile.slice(jenkinsfile.indexOf('environment {'), jenkinsfile.indexOf('\n    }', jenkinsfile.indexOf('environment {')));
-  const entries = [...block.matchAll(/^\s+(\w+) = '((?:[^'\\]|\\.)*)'$/gm)].map(([, k, v]) => [k, v!.replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c))]);
+  const block = jenkinsfile.slice(
+    jenkinsfile.indexOf('environment {'),
+    jenkinsfile.indexOf('\n    }', jenkinsfile.indexOf('environment {')),
+  );
+  const entries = [...block.matchAll(/^\s+(\w+) = '((?:[^'\\]|\\.)*)'$/gm)].map(([, k, v]) => [
+    k,
+    v!.replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c)),
+  ]);
   expect(entries.length).toBeGreaterThan(3);
   return Object.fromEntries(entries);
 }
@@ -75,7 +81,10 @@ describe('Jenkins pipelines', () => {
 
   beforeAll(async () => {
     dir = await scaffold({ config: CONFIG });
-    hostileDir = await scaffold({ config: HOSTILE_CONFIG, features: readFileSync(new URL('../fixtures/hostile/features.yaml', import.meta.url), 'utf8') });
+    hostileDir = await scaffold({
+      config: HOSTILE_CONFIG,
+      features: readFileSync(new URL('../fixtures/hostile/features.yaml', import.meta.url), 'utf8'),
+    });
   });
 
   it('every Jenkinsfile (normal and hostile values) passes npm-groovy-lint with no error', () => {
@@ -107,7 +116,7 @@ describe('Jenkins pipelines', () => {
       QUALITY_MIN: '0.85',
       QUALITY_MAX: '',
     });
-    expect(f).toContain("git url: env.SCM_REPOSITORY, branch: env.SCM_BRANCH, credentialsId: env.SCM_CREDENTIALS_ID");
+    expect(f).toContain('git url: env.SCM_REPOSITORY, branch: env.SCM_BRANCH, credentialsId: env.SCM_CREDENTIALS_ID');
     expect(f).toContain("sh 'npm run train'");
     expect(f).toContain('if (env.QUALITY_MIN && (value as double) < (env.QUALITY_MIN as double))');
     expect(f).toContain('if (env.QUALITY_MAX && (value as double) > (env.QUALITY_MAX as double))');
@@ -142,7 +151,13 @@ describe('Jenkins pipelines', () => {
   it('deploy: helm upgrade --install --atomic --wait into the namespace of config, kubeconfig by credentials ID, then helm test', () => {
     const f = read(dir, 'deploy');
     expect(stages(f)).toEqual(['Checkout', 'Helm lint', 'Deploy', 'Helm test']);
-    expect(environment(f)).toMatchObject({ RELEASE: 'iris-api', CHART: 'helm/iris-ci', NAMESPACE: 'ml-prod', KUBE_CREDENTIALS_ID: 'kube-prod', IMAGE_NAME: 'registry.internal:5000/team/iris-ci' });
+    expect(environment(f)).toMatchObject({
+      RELEASE: 'iris-api',
+      CHART: 'helm/iris-ci',
+      NAMESPACE: 'ml-prod',
+      KUBE_CREDENTIALS_ID: 'kube-prod',
+      IMAGE_NAME: 'registry.internal:5000/team/iris-ci',
+    });
     expect(f).toContain("string(name: 'IMAGE_TAG', defaultValue: '1.2.0'");
     expect(f).toMatch(/helm upgrade --install "\$RELEASE" "\$CHART" \\\s+--namespace "\$NAMESPACE"/);
     expect(f).toContain('--atomic --wait');
@@ -161,7 +176,13 @@ describe('Jenkins pipelines', () => {
 
   it('hostile values stay Groovy string data, character for character', () => {
     const train = environment(read(hostileDir, 'train-model'));
-    expect(train).toMatchObject({ SCM_REPOSITORY: HOSTILE.scmRepository, SCM_BRANCH: HOSTILE.branch, SCM_CREDENTIALS_ID: HOSTILE.credentials, QUALITY_MIN: '', QUALITY_MAX: '0.999' });
+    expect(train).toMatchObject({
+      SCM_REPOSITORY: HOSTILE.scmRepository,
+      SCM_BRANCH: HOSTILE.branch,
+      SCM_CREDENTIALS_ID: HOSTILE.credentials,
+      QUALITY_MIN: '',
+      QUALITY_MAX: '0.999',
+    });
     const build = environment(read(hostileDir, 'build-image'));
     expect(build).toMatchObject({ IMAGE_TAG: HOSTILE.tag, REGISTRY_CREDENTIALS_ID: HOSTILE.credentials });
     const deploy = read(hostileDir, 'deploy');

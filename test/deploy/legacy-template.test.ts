@@ -41,7 +41,10 @@ async function migrate(checkout: string, release: string): Promise<Migrated> {
   const configPath = join(checkout, 'config.yaml');
   const featuresPath = join(checkout, 'source/model/features.yaml');
   const { warnings } = loadSpec(readSources(featuresPath, configPath, 'iris-service'));
-  const dir = await scaffold({ dir: join(mkdtempSync(join(tmpdir(), 'mls-migrated-')), 'iris-service'), options: { features: featuresPath, config: configPath } });
+  const dir = await scaffold({
+    dir: join(mkdtempSync(join(tmpdir(), 'mls-migrated-')), 'iris-service'),
+    options: { features: featuresPath, config: configPath },
+  });
   const config = parseYaml(readFileSync(join(dir, 'config.yaml'), 'utf8'));
   const chart = join('helm', config.service.name);
   const lint = helm(['lint', '--strict', chart], dir);
@@ -96,7 +99,12 @@ describe('the split layout (config.yaml + config/build.yaml + config/env.sample,
   });
 
   it('config/env.sample: Fluentd off, tag prefix and fluentd_log_n_best -> model.top_n; the legacy API on', () => {
-    expect(m.config.logging.fluentd).toMatchObject({ enabled: false, host: 'localhost', port: 24224, tag_prefix: 'machine-learning-microservice-template' });
+    expect(m.config.logging.fluentd).toMatchObject({
+      enabled: false,
+      host: 'localhost',
+      port: 24224,
+      tag_prefix: 'machine-learning-microservice-template',
+    });
     expect(m.config.model.top_n).toBe(2);
     expect(m.config.service).toMatchObject({ port: 8000, legacy_api: true });
   });
@@ -104,13 +112,37 @@ describe('the split layout (config.yaml + config/build.yaml + config/env.sample,
   it("the template's example features get its example data: iris, label column species", () => {
     const data = readFileSync(join(m.dir, 'data/train.csv'), 'utf8');
     expect(data).toBe(readFileSync(join(REPO_ROOT, 'examples/iris/iris.csv'), 'utf8'));
-    expect(parseYaml(readFileSync(join(m.dir, 'features.yaml'), 'utf8'))).toMatchObject({ target: 'species', classes: ['setosa', 'versicolor', 'virginica'] });
+    expect(parseYaml(readFileSync(join(m.dir, 'features.yaml'), 'utf8'))).toMatchObject({
+      target: 'species',
+      classes: ['setosa', 'versicolor', 'virginica'],
+    });
   });
 
   it('one warning line for each key without effect, naming its file and what replaces it', () => {
-    const ignored = ['enable_mongodb_logging', 'mongo_db_name', 'mongo_db_url', 'mongo_db_port', 'mongodb_logging_collection_name', 'timezone'].map((k) => `config/env.sample: ${k} `);
-    ignored.push(...['github_project_name', 'docker_runtime_image_name', 'docker_runtime_image_tag', 'docker_socket_path', 'jenkins_ansible_vault_id', 'k8s_image_name', 'k8s_image_tag'].map((k) => `config/build.yaml: ${k} `));
-    for (const start of ignored) expect(m.warnings.filter((w) => w.startsWith(start)), start).toHaveLength(1);
+    const ignored = [
+      'enable_mongodb_logging',
+      'mongo_db_name',
+      'mongo_db_url',
+      'mongo_db_port',
+      'mongodb_logging_collection_name',
+      'timezone',
+    ].map((k) => `config/env.sample: ${k} `);
+    ignored.push(
+      ...[
+        'github_project_name',
+        'docker_runtime_image_name',
+        'docker_runtime_image_tag',
+        'docker_socket_path',
+        'jenkins_ansible_vault_id',
+        'k8s_image_name',
+        'k8s_image_tag',
+      ].map((k) => `config/build.yaml: ${k} `),
+    );
+    for (const start of ignored)
+      expect(
+        m.warnings.filter((w) => w.startsWith(start)),
+        start,
+      ).toHaveLength(1);
     expect(m.warnings.find((w) => w.startsWith('config/env.sample: mongo_db_url'))).toMatch(/MongoDB.*Fluentd/);
     expect(m.warnings.find((w) => w.startsWith('config/build.yaml: docker_socket_path'))).toMatch(/docker CLI/);
     expect(m.warnings.find((w) => w.includes('features.yaml: input_features are the template'))).toBeDefined();
@@ -124,12 +156,18 @@ describe('the split layout (config.yaml + config/build.yaml + config/env.sample,
   });
 
   it('a release under another name gets its own names unless config.yaml names them', () => {
-    const t = helm(['template', 'canary', join('helm', m.config.service.name), '--set', 'fullnameOverride=,serviceName=,containerName='], m.dir);
+    const t = helm(
+      ['template', 'canary', join('helm', m.config.service.name), '--set', 'fullnameOverride=,serviceName=,containerName='],
+      m.dir,
+    );
     expect(t.status, t.output).toBe(0);
     const ms = parseManifests(t.stdout);
     expect(findManifest(ms, 'Deployment').metadata.name).toBe('canary-iris-service');
     expect(findManifest(ms, 'Service').metadata.name).toBe('canary-iris-service');
-    expect(findManifest(ms, 'Deployment').spec.selector.matchLabels).toMatchObject({ 'app.kubernetes.io/instance': 'canary', app: 'ml-microservice' });
+    expect(findManifest(ms, 'Deployment').spec.selector.matchLabels).toMatchObject({
+      'app.kubernetes.io/instance': 'canary',
+      app: 'ml-microservice',
+    });
   });
 });
 
@@ -159,9 +197,16 @@ describe.each([
 
   it('keys without effect get one warning each; none is refused', () => {
     const raw = parseYaml(readFileSync(join(FIXTURES, 'config-versions', `${version}.yaml`), 'utf8'));
-    const ignored = legacyKeyTable().filter((k) => k.ignored).map((k) => k.key).filter((k) => k in raw);
+    const ignored = legacyKeyTable()
+      .filter((k) => k.ignored)
+      .map((k) => k.key)
+      .filter((k) => k in raw);
     expect(ignored.length).toBeGreaterThan(3);
-    for (const key of ignored) expect(m.warnings.filter((w) => w.startsWith(`config.yaml: ${key} has no effect`)), key).toHaveLength(1);
+    for (const key of ignored)
+      expect(
+        m.warnings.filter((w) => w.startsWith(`config.yaml: ${key} has no effect`)),
+        key,
+      ).toHaveLength(1);
     for (const key of Object.keys(raw)) expect(LEGACY_KEYS).toContain(key);
   });
 });
@@ -182,8 +227,14 @@ describe('legacy features other than the template example', () => {
 
 describe('the legacy key table', () => {
   it('every key of every fixture version is understood, mapped or warned', () => {
-    const files = ['config-versions/1a4a64b-2020-06-01.yaml', 'config-versions/ea1fa2d-2020-05-06.yaml', 'config-versions/e69eddc-2020-04-15.yaml', 'repo/config/build.yaml'];
-    for (const f of files) for (const key of Object.keys(parseYaml(readFileSync(join(FIXTURES, f), 'utf8')))) expect(LEGACY_KEYS, `${f}: ${key}`).toContain(key);
+    const files = [
+      'config-versions/1a4a64b-2020-06-01.yaml',
+      'config-versions/ea1fa2d-2020-05-06.yaml',
+      'config-versions/e69eddc-2020-04-15.yaml',
+      'repo/config/build.yaml',
+    ];
+    for (const f of files)
+      for (const key of Object.keys(parseYaml(readFileSync(join(FIXTURES, f), 'utf8')))) expect(LEGACY_KEYS, `${f}: ${key}`).toContain(key);
     for (const line of readFileSync(join(REPO, 'config/env.sample'), 'utf8').split('\n')) {
       const key = /^([A-Za-z_]+)\s*[=:]/.exec(line)?.[1];
       if (key) expect(LEGACY_KEYS, `env.sample: ${key}`).toContain(key);
@@ -213,8 +264,12 @@ describe('image references are checked at generation', () => {
   };
 
   it('legacy: a registry that is a URL path and an upper-case name name their own keys', () => {
-    const found = problems('repository: Team\nregistry: https://registry.example.com/v2/\nproduction_image_name: iris\nproduction_image_tag: "-bad"\n');
-    expect(found.join('\n')).toMatch(/^repository \+ production_image_name \(image\.repository in the native format\): "Team\/iris" makes the image reference .* invalid: repository name must be lowercase/m);
+    const found = problems(
+      'repository: Team\nregistry: https://registry.example.com/v2/\nproduction_image_name: iris\nproduction_image_tag: "-bad"\n',
+    );
+    expect(found.join('\n')).toMatch(
+      /^repository \+ production_image_name \(image\.repository in the native format\): "Team\/iris" makes the image reference .* invalid: repository name must be lowercase/m,
+    );
     expect(found.join('\n')).toMatch(/^production_image_tag \(image\.tag in the native format\): "-bad"/m);
   });
 
@@ -230,6 +285,8 @@ describe('image references are checked at generation', () => {
 
   it('native: an unknown key lists the keys its section allows', () => {
     const [p] = problems('kubernetes:\n  service:\n    kind: NodePort\n');
-    expect(p).toBe('kubernetes.service.kind: unknown key. Fix: remove it or use one of the keys kubernetes.service allows: type, port, node_port (see the README\'s "config.yaml" reference).');
+    expect(p).toBe(
+      'kubernetes.service.kind: unknown key. Fix: remove it or use one of the keys kubernetes.service allows: type, port, node_port (see the README\'s "config.yaml" reference).',
+    );
   });
 });

@@ -37,6 +37,7 @@ export async function validateManifest(m: Manifest): Promise<void> {
 
 export const findManifest = (ms: Manifest[], kind: string, predicate: (m: Manifest) => boolean = () => true) => {
   const found = ms.filter((m) => m.kind === kind && predicate(m));
-  if (found.length !== 1) throw new Error(`expected one ${kind}, found ${found.length}: ${ms.map((m) => `${m.kind}/${m.metadata.name}`).join(', ')}`);
+  if (found.length !== 1)
+    throw new Error(`expected one ${kind}, found ${found.length}: ${ms.map((m) => `${m.kind}/${m.metadata.name}`).join(', ')}`);
   return found[0]!;
 };

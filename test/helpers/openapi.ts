@@ -33,9 +33,27 @@ function compile(files: Record<string, string>): string[] {
   const dir = mkdtempSync(join(tmpdir(), 'mlservice-client-'));
   try {
     for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
-    const options: ts.CompilerOptions = { strict: true, noEmit: true, target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, skipLibCheck: false, types: [] };
-    const program = ts.createProgram(Object.keys(files).filter((f) => f.endsWith('.ts')).map((f) => join(dir, f)), options);
-    return ts.getPreEmitDiagnostics(program).map((d) => `${d.file ? `${d.file.fileName.slice(dir.length + 1)}: ` : ''}TS${d.code} ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`);
+    const options: ts.CompilerOptions = {
+      strict: true,
+      noEmit: true,
+      target: ts.ScriptTarget.ES2022,
+      module: ts.ModuleKind.NodeNext,
+      moduleResolution: ts.ModuleResolutionKind.NodeNext,
+      skipLibCheck: false,
+      types: [],
+    };
+    const program = ts.createProgram(
+      Object.keys(files)
+        .filter((f) => f.endsWith('.ts'))
+        .map((f) => join(dir, f)),
+      options,
+    );
+    return ts
+      .getPreEmitDiagnostics(program)
+      .map(
+        (d) =>
+          `${d.file ? `${d.file.fileName.slice(dir.length + 1)}: ` : ''}TS${d.code} ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`,
+      );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -63,6 +81,6 @@ export async function checkOpenApiDocument(doc: Record<string, unknown>, { class
   const bad = `import type { components } from './api.js';\nexport const label: components['schemas']['Prediction']['label'] = ${JSON.stringify(`${classes.join('')}-not-a-class`)};\n`;
   const goodProblems = compile({ ...files, 'label.ts': good });
   if (goodProblems.length > 0) throw new Error(`a class label does not compile as Prediction.label:\n${goodProblems.join('\n')}`);
-  if (!compile({ ...files, 'label.ts': bad }).some((p) => p.includes('TS2322'))) throw new Error('Prediction.label accepts a label that is not one of the classes (no enum?)');
+  if (!compile({ ...files, 'label.ts': bad }).some((p) => p.includes('TS2322')))
+    throw new Error('Prediction.label accepts a label that is not one of the classes (no enum?)');
 }
-

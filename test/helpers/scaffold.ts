@@ -44,7 +44,23 @@ export async function scaffold(opts: ScaffoldOptions = {}): Promise<string> {
   } else if (opts.example) {
     inputs.example = opts.example;
   }
-  const env = createEnv({ cwd: dir, skipInstall: true, force: true, adapter: new TestAdapter(opts.log ? { spyFactory: ({ returns }: { returns?: unknown }) => (...args: unknown[]) => { opts.log!.push(args.map(String).join(' ')); return returns; } } as never : {}) } as never);
+  const env = createEnv({
+    cwd: dir,
+    skipInstall: true,
+    force: true,
+    adapter: new TestAdapter(
+      opts.log
+        ? ({
+            spyFactory:
+              ({ returns }: { returns?: unknown }) =>
+              (...args: unknown[]) => {
+                opts.log!.push(args.map(String).join(' '));
+                return returns;
+              },
+          } as never)
+        : {},
+    ),
+  } as never);
   env.register(GENERATOR, { namespace: 'mlservice:app' });
   await env.run('mlservice:app', { yes: true, skipInstall: true, ...inputs, ...opts.options } as never);
   return dir;

@@ -51,7 +51,12 @@ function exampleOutputs(spec: ServiceSpec) {
 export function oipContext(spec: ServiceSpec, example: Record<string, unknown>) {
   const modelPath = `/v2/models/${encodeURIComponent(spec.config.model.name)}`;
   const inputs = (rows: number) =>
-    spec.features.map((f) => ({ name: f.name, datatype: OIP_DATATYPES[f.type], shape: [rows], data: new Array(rows).fill(example[f.name]) }));
+    spec.features.map((f) => ({
+      name: f.name,
+      datatype: OIP_DATATYPES[f.type],
+      shape: [rows],
+      data: new Array(rows).fill(example[f.name]),
+    }));
   return {
     modelPath,
     readyPath: `${modelPath}/ready`,
@@ -102,7 +107,9 @@ export function deployContext(spec: ServiceSpec) {
     modelDir: posix.resolve(CONTAINER_WORKDIR, model.dir),
     configPath: posix.join(CONTAINER_WORKDIR, 'config.yaml'),
     /** What `npm run train` does in the image build: train, or pack the brought ONNX model. */
-    modelStep: model.onnx_path ? `packs the brought ONNX model ${model.onnx_path} into the model bundle (config model.onnx_path)` : 'trains the model and fails the build when the quality gate of config.yaml is not met',
+    modelStep: model.onnx_path
+      ? `packs the brought ONNX model ${model.onnx_path} into the model bundle (config model.onnx_path)`
+      : 'trains the model and fails the build when the quality gate of config.yaml is not met',
     /** The quality gate as `npm run train` applies it, as strings for the pipeline ('' = not set; no metric = no gate). */
     qualityGate: {
       metric: gate.metric ?? '',
@@ -114,7 +121,11 @@ export function deployContext(spec: ServiceSpec) {
      * service.shutdown_grace_ms, the longest request (service.request_timeout_ms), the prediction
      * log's flush (logging.fluentd.flush_timeout_ms), and 5 s to close the model and exit.
      */
-    terminationGracePeriodSeconds: Math.ceil((spec.config.service.shutdown_grace_ms + spec.config.service.request_timeout_ms + spec.config.logging.fluentd.flush_timeout_ms) / 1000) + 5,
+    terminationGracePeriodSeconds:
+      Math.ceil(
+        (spec.config.service.shutdown_grace_ms + spec.config.service.request_timeout_ms + spec.config.logging.fluentd.flush_timeout_ms) /
+          1000,
+      ) + 5,
     /** config.yaml as the `config:` block of the chart's values.yaml (carried by the ConfigMap). */
     helmConfigYaml: toYaml({ config: spec.config }).trimEnd(),
   };
@@ -137,7 +148,10 @@ export function createHandlebars(): typeof Handlebars {
 /** Values docs/FEEDBACK.md prints: one-line JSON bodies of POST /feedback and /predict for its curl examples. */
 export function feedbackContext(spec: ServiceSpec, example: Record<string, unknown>) {
   const truth = spec.task === 'classification' ? { label: spec.classes?.[0] ?? '<class>' } : { value: 123.4 };
-  const withId = (id: string | number) => (spec.idField ? Object.defineProperty({ ...example }, spec.idField, { value: id, enumerable: true, writable: true, configurable: true }) : example);
+  const withId = (id: string | number) =>
+    spec.idField
+      ? Object.defineProperty({ ...example }, spec.idField, { value: id, enumerable: true, writable: true, configurable: true })
+      : example;
   return {
     truthField: spec.task === 'classification' ? 'label' : 'value',
     /** A batch of two rows (the second with entity ID entity-43 when the service has an id_field). */

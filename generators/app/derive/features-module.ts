@@ -6,7 +6,10 @@ import { exampleRow, rowJsonSchema } from './json-schema.js';
 /** The content of the generated service's `src/schemas/features.ts`. */
 export function featuresModule(spec: ServiceSpec): string {
   const schema = rowJsonSchema(spec);
-  const zodSource = fixProtoKeys(jsonSchemaToZod(schema as never, { name: 'Row', module: 'none' })).replace(/^const Row = /, 'export const Row = ');
+  const zodSource = fixProtoKeys(jsonSchemaToZod(schema as never, { name: 'Row', module: 'none' })).replace(
+    /^const Row = /,
+    'export const Row = ',
+  );
   const modelSpec = {
     task: spec.task,
     target: spec.target,

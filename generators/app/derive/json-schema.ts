@@ -30,7 +30,8 @@ export function rowJsonSchema(spec: ServiceSpec): JsonSchema {
       type: ['string', 'integer'],
       minLength: 1,
       maxLength: ID_MAX_LENGTH,
-      description: 'ID of the entity this prediction is for (logged with the prediction, echoed back as entity_id); an integer ID must lie within ±(2^53 - 1), send a longer one as a string',
+      description:
+        'ID of the entity this prediction is for (logged with the prediction, echoed back as entity_id); an integer ID must lie within ±(2^53 - 1), send a longer one as a string',
       examples: ['entity-42'],
     };
   return {

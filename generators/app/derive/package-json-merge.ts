@@ -22,13 +22,18 @@ const entries = (value: unknown): Entries => (value && typeof value === 'object'
  * (.yo-rc.json): a script the user changed from it is kept, and what the generator offered then
  * but no longer does is dropped unless the user changed it.
  */
-export function mergePackageJson(generated: Json, existing: Json | undefined, previous: GeneratorPackageJson | undefined): MergedPackageJson {
+export function mergePackageJson(
+  generated: Json,
+  existing: Json | undefined,
+  previous: GeneratorPackageJson | undefined,
+): MergedPackageJson {
   const user = existing ?? {};
   const keptScripts: MergedPackageJson['keptScripts'] = [];
   const json: Json = {};
   for (const [key, value] of Object.entries(generated)) {
     if (key === 'scripts') json.scripts = mergeScripts(entries(value), entries(user.scripts), previous?.scripts, keptScripts);
-    else if ((DEPENDENCY_SECTIONS as readonly string[]).includes(key)) json[key] = mergeDependencies(key as (typeof DEPENDENCY_SECTIONS)[number], generated, user, previous);
+    else if ((DEPENDENCY_SECTIONS as readonly string[]).includes(key))
+      json[key] = mergeDependencies(key as (typeof DEPENDENCY_SECTIONS)[number], generated, user, previous);
     else json[key] = value;
   }
   for (const [key, value] of Object.entries(user)) if (!(key in json)) json[key] = value;
@@ -50,7 +55,12 @@ function mergeScripts(generated: Entries, user: Entries, previous: Entries | und
   return scripts;
 }
 
-function mergeDependencies(section: (typeof DEPENDENCY_SECTIONS)[number], generated: Json, user: Json, previous: GeneratorPackageJson | undefined): Entries {
+function mergeDependencies(
+  section: (typeof DEPENDENCY_SECTIONS)[number],
+  generated: Json,
+  user: Json,
+  previous: GeneratorPackageJson | undefined,
+): Entries {
   const owned = new Set(DEPENDENCY_SECTIONS.flatMap((s) => Object.keys(entries(generated[s]))));
   const offeredBefore = Object.assign({}, ...DEPENDENCY_SECTIONS.map((s) => previous?.[s] ?? {})) as Entries;
   const theirs = Object.entries(entries(user[section])).filter(([name, version]) => !owned.has(name) && offeredBefore[name] !== version);

@@ -21,7 +21,11 @@ export function formatProblem(p: SpecProblem): string {
 export function keyPath(path: readonly PropertyKey[]): string {
   return path
     .map((k, i) =>
-      typeof k === 'number' ? `[${k}]` : /^[A-Za-z_][\w-]*$/.test(String(k)) ? `${i ? '.' : ''}${String(k)}` : `[${JSON.stringify(String(k))}]`,
+      typeof k === 'number'
+        ? `[${k}]`
+        : /^[A-Za-z_][\w-]*$/.test(String(k))
+          ? `${i ? '.' : ''}${String(k)}`
+          : `[${JSON.stringify(String(k))}]`,
     )
     .join('');
 }

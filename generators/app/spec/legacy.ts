@@ -11,18 +11,30 @@ type Ignored = { ignored: string };
 type Special = { special: string };
 type Rule = Mapped | Ignored | Special;
 
-const MONGO = 'has no effect: the template logged predictions to MongoDB; this service logs each prediction to stdout and, with logging.fluentd.enabled, to Fluentd (EFK), and has no MongoDB logger.';
-const RUNTIME_IMAGE = 'has no effect: the template ran its Jenkins stages inside this Python runtime image; the generated pipelines run npm on the Jenkins agent (Node) and build the service image from the Dockerfile.';
-const SOCKET = 'has no effect: the template mounted the Docker socket into its runtime image for the image test; the generated build-image pipeline calls the agent\'s docker CLI directly.';
-const GITHUB = 'has no effect: the template pushed retrained models to github.com/<credentials user>/<this name>; set scm.repository to the repository\'s clone URL (the pipelines check out from it).';
-const K8S_IMAGE = 'has no effect: the template\'s own chart never read it (its Deployment ran repository/production_image_name:production_image_tag); the image is image.registry/image.repository:image.tag.';
-const VAULT = 'has no effect: the template decrypted config/env.sample with this ansible-vault credential; the service reads config.yaml (a ConfigMap in the chart) and MLS_* environment variables: keep secrets in Kubernetes Secrets or Jenkins credentials.';
+const MONGO =
+  'has no effect: the template logged predictions to MongoDB; this service logs each prediction to stdout and, with logging.fluentd.enabled, to Fluentd (EFK), and has no MongoDB logger.';
+const RUNTIME_IMAGE =
+  'has no effect: the template ran its Jenkins stages inside this Python runtime image; the generated pipelines run npm on the Jenkins agent (Node) and build the service image from the Dockerfile.';
+const SOCKET =
+  "has no effect: the template mounted the Docker socket into its runtime image for the image test; the generated build-image pipeline calls the agent's docker CLI directly.";
+const GITHUB =
+  "has no effect: the template pushed retrained models to github.com/<credentials user>/<this name>; set scm.repository to the repository's clone URL (the pipelines check out from it).";
+const K8S_IMAGE =
+  "has no effect: the template's own chart never read it (its Deployment ran repository/production_image_name:production_image_tag); the image is image.registry/image.repository:image.tag.";
+const VAULT =
+  'has no effect: the template decrypted config/env.sample with this ansible-vault credential; the service reads config.yaml (a ConfigMap in the chart) and MLS_* environment variables: keep secrets in Kubernetes Secrets or Jenkins credentials.';
 const TIMEZONE = 'has no effect: the template stamped MongoDB records in this time zone; prediction records carry ISO-8601 UTC timestamps.';
 
 const rules = {
   // general / docker
-  repository: { special: 'the Docker Hub namespace (or registry path) the image is pushed under: image.repository = <repository>/<production_image_name>' },
-  registry: { special: 'the registry login URL (Jenkins withDockerRegistry): image.login_url, and its host image.registry (https://index.docker.io/v1/ is Docker Hub, docker.io)' },
+  repository: {
+    special:
+      'the Docker Hub namespace (or registry path) the image is pushed under: image.repository = <repository>/<production_image_name>',
+  },
+  registry: {
+    special:
+      'the registry login URL (Jenkins withDockerRegistry): image.login_url, and its host image.registry (https://index.docker.io/v1/ is Docker Hub, docker.io)',
+  },
   production_image_name: { special: 'the image name: image.repository = <repository>/<production_image_name>' },
   production_image_tag: { to: 'image.tag' },
   runtime_image_name: { ignored: RUNTIME_IMAGE },
@@ -99,7 +111,11 @@ const ruleOf = (key: string): Rule | undefined =>
   (rules as Record<string, Rule>)[key] ?? (SPLIT_ALIASES[key] ? rules[SPLIT_ALIASES[key]] : EXTRA_RULES[key]);
 
 /** Every legacy key this generator understands (for error messages and the README). */
-export const LEGACY_KEYS: readonly string[] = [...Object.keys(rules), ...Object.keys(SPLIT_ALIASES).filter((k) => !(k in rules)), ...Object.keys(EXTRA_RULES)];
+export const LEGACY_KEYS: readonly string[] = [
+  ...Object.keys(rules),
+  ...Object.keys(SPLIT_ALIASES).filter((k) => !(k in rules)),
+  ...Object.keys(EXTRA_RULES),
+];
 
 /** Where each legacy key lands, or why it is ignored: one line per key (README table, tests). */
 export function legacyKeyTable(): { key: string; mapped?: string; ignored?: string }[] {
@@ -122,7 +138,12 @@ function coerce(native: string, value: unknown): unknown {
 }
 
 const dnsFrom = (s: string) =>
-  s.replace(/\.[A-Za-z0-9]+$/, '').toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^[^a-z]+|-+$/g, '').slice(0, 53) || 'model';
+  s
+    .replace(/\.[A-Za-z0-9]+$/, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/^[^a-z]+|-+$/g, '')
+    .slice(0, 53) || 'model';
 
 const DOCKER_HUB_LOGIN = /^(https?:\/\/)?(index\.)?docker\.io(\/v1)?\/?$/i;
 
@@ -188,8 +209,16 @@ export function migrateLegacyConfig(raw: Record<string, unknown>, fileOf: (key: 
   };
   const repo = text('repository');
   const name = text('production_image_name');
-  if (name) set('image.repository', repo ? `${repo.value.replace(/\/+$/, '')}/${name.value}` : name.value, repo ? `${repo.key} + ${name.key}` : name.key);
-  else if (repo) warnings.push(`${fileOf(repo.key)}: ${repo.key} (the image's namespace) is used with production_image_name only, which is not set: image.repository defaults to the service name.`);
+  if (name)
+    set(
+      'image.repository',
+      repo ? `${repo.value.replace(/\/+$/, '')}/${name.value}` : name.value,
+      repo ? `${repo.key} + ${name.key}` : name.key,
+    );
+  else if (repo)
+    warnings.push(
+      `${fileOf(repo.key)}: ${repo.key} (the image's namespace) is used with production_image_name only, which is not set: image.repository defaults to the service name.`,
+    );
   const registry = text('registry');
   if (registry) {
     set('image.registry', registryHost(registry.value), registry.key);
@@ -204,7 +233,10 @@ export function migrateLegacyConfig(raw: Record<string, unknown>, fileOf: (key: 
       warnings.push(
         `${fileOf(model.key)}: ${model.key} ${JSON.stringify(model.value)} is a pickled Python model, which this service cannot load: \`npm run train\` trains an ONNX model instead (model.name "${dns}"). To keep your trained model, export it to ONNX in Python (skl2onnx: \`onnx = to_onnx(model, X[:1].astype(numpy.float32)); open("model.onnx", "wb").write(onnx.SerializeToString())\`) and set model.onnx_path: model.onnx in config.yaml to serve it.`,
       );
-    else if (dns !== model.value) warnings.push(`${fileOf(model.key)}: ${model.key} ${JSON.stringify(model.value)} becomes model.name "${dns}" (the model file is always model.onnx in the bundle).`);
+    else if (dns !== model.value)
+      warnings.push(
+        `${fileOf(model.key)}: ${model.key} ${JSON.stringify(model.value)} becomes model.name "${dns}" (the model file is always model.onnx in the bundle).`,
+      );
     set('model.name', dns, model.key);
   }
   // The template's clients call /api/predictions, /api/proba_predictions and /ping.

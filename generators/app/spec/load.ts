@@ -33,7 +33,12 @@ export interface SpecSources {
 
 export const readSources = (featuresPath: string, configPath: string, fallbackName: string, nameOverride?: string): SpecSources => ({
   features: { file: basename(featuresPath), text: readText(featuresPath, 'features') },
-  config: { file: basename(configPath), text: readText(configPath, 'config'), dir: dirname(resolve(configPath)), companions: companionsOf(configPath) },
+  config: {
+    file: basename(configPath),
+    text: readText(configPath, 'config'),
+    dir: dirname(resolve(configPath)),
+    companions: companionsOf(configPath),
+  },
   fallbackName,
   nameOverride,
 });
@@ -52,24 +57,44 @@ function companionsOf(configPath: string): CompanionFile[] {
           ['config/build.yaml', join(dir, 'config', 'build.yaml'), 'yaml'],
           ['config/env.sample', join(dir, 'config', 'env.sample'), 'dotenv'],
         ];
-  return candidates.filter(([, path]) => existsSync(path)).map(([file, path, format]) => ({ file, text: readFileSync(path, 'utf8'), format }));
+  return candidates
+    .filter(([, path]) => existsSync(path))
+    .map(([file, path, format]) => ({ file, text: readFileSync(path, 'utf8'), format }));
 }
 
 function readText(path: string, what: string): string {
   try {
     return readFileSync(path, 'utf8');
   } catch (e) {
-    throw new SpecError([{ file: path, path: '', message: `cannot read the ${what} file (${(e as NodeJS.ErrnoException).code ?? String(e)}). Fix: pass --${what} <path to an existing ${what}.yaml>.` }]);
+    throw new SpecError([
+      {
+        file: path,
+        path: '',
+        message: `cannot read the ${what} file (${(e as NodeJS.ErrnoException).code ?? String(e)}). Fix: pass --${what} <path to an existing ${what}.yaml>.`,
+      },
+    ]);
   }
 }
 
 function parseYamlMapping(file: string, text: string): Record<string, unknown> {
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length)
-    throw new SpecError(doc.errors.map((e) => ({ file, path: '', message: `not valid YAML: ${e.message.split('\n')[0]} (line ${e.linePos?.[0].line ?? '?'}). Fix the YAML syntax there.` })));
+    throw new SpecError(
+      doc.errors.map((e) => ({
+        file,
+        path: '',
+        message: `not valid YAML: ${e.message.split('\n')[0]} (line ${e.linePos?.[0].line ?? '?'}). Fix the YAML syntax there.`,
+      })),
+    );
   const value = doc.toJS() ?? {};
   if (typeof value !== 'object' || Array.isArray(value))
-    throw new SpecError([{ file, path: '', message: `must be a YAML mapping of keys to values, got ${Array.isArray(value) ? 'a list' : JSON.stringify(value)}.` }]);
+    throw new SpecError([
+      {
+        file,
+        path: '',
+        message: `must be a YAML mapping of keys to values, got ${Array.isArray(value) ? 'a list' : JSON.stringify(value)}.`,
+      },
+    ]);
   return value as Record<string, unknown>;
 }
 
@@ -100,7 +125,10 @@ export function loadSpec(src: SpecSources): { spec: ServiceSpec; warnings: strin
     if (configFormat === 'legacy') {
       problems.push(...withoutDerivedRepeats(zodProblems(src.config.file, config.error, renamePath), nativeConfig));
       for (const p of problems) if (p.message.startsWith('unknown key')) p.message += ` Legacy keys understood: ${LEGACY_KEYS.join(', ')}.`;
-    } else problems.push(...withoutDerivedRepeats(zodProblems(src.config.file, config.error, renamePath, 'config.yaml', ConfigFile), nativeConfig));
+    } else
+      problems.push(
+        ...withoutDerivedRepeats(zodProblems(src.config.file, config.error, renamePath, 'config.yaml', ConfigFile), nativeConfig),
+      );
   } else {
     problems.push(...checkImageReference(src.config.file, config.data.image, renamePath));
   }
@@ -113,12 +141,24 @@ export function loadSpec(src: SpecSources): { spec: ServiceSpec; warnings: strin
     if (legacy.success) {
       if (isTemplateExample(legacy.data.input_features)) {
         exampleData = 'iris';
-        warnings.push(`${src.features.file}: input_features are the template's own example (the iris measurements): the service gets the template's example data (iris, label column species), so \`npm run train\` learns setosa / versicolor / virginica.`);
+        warnings.push(
+          `${src.features.file}: input_features are the template's own example (the iris measurements): the service gets the template's example data (iris, label column species), so \`npm run train\` learns setosa / versicolor / virginica.`,
+        );
       } else
-        warnings.push(`${src.features.file}: legacy input_features have no training data here: data/train.csv gets synthetic rows (label column target) until you put your data there (config training.data).`);
+        warnings.push(
+          `${src.features.file}: legacy input_features have no training data here: data/train.csv gets synthetic rows (label column target) until you put your data there (config training.data).`,
+        );
       const parsed = FeaturesFile.safeParse(migrateLegacyFeatures(legacy.data.input_features, legacyIdField), { reportInput: true });
       if (parsed.success) featuresFile = parsed.data;
-      else problems.push(...zodProblems(src.features.file, parsed.error, (p) => p.replace(/^features\[(\d+)\]\.name/, 'input_features[$1]'), 'features.yaml'));
+      else
+        problems.push(
+          ...zodProblems(
+            src.features.file,
+            parsed.error,
+            (p) => p.replace(/^features\[(\d+)\]\.name/, 'input_features[$1]'),
+            'features.yaml',
+          ),
+        );
     } else problems.push(...zodProblems(src.features.file, legacy.error, undefined, 'features.yaml'));
   } else {
     const parsed = FeaturesFile.safeParse(rawFeatures, { reportInput: true });
@@ -127,7 +167,10 @@ export function loadSpec(src: SpecSources): { spec: ServiceSpec; warnings: strin
       if (legacyIdField && !featuresFile.id_field) featuresFile.id_field = legacyIdField;
     } else problems.push(...zodProblems(src.features.file, parsed.error, undefined, 'features.yaml', FeaturesFile));
   }
-  const smoke = featuresFile && config.success ? smokeRequest(src, config.data.image.smoke_request, featuresFile, renamePath, configFormat, warnings) : { problems: [], body: null };
+  const smoke =
+    featuresFile && config.success
+      ? smokeRequest(src, config.data.image.smoke_request, featuresFile, renamePath, configFormat, warnings)
+      : { problems: [], body: null };
   problems.push(...smoke.problems);
   if (problems.length || !featuresFile || !config.success) throw new SpecError(problems);
   // The migrated config.yaml points at the copy the service carries (same body on regeneration).
@@ -152,7 +195,12 @@ export function loadSpec(src: SpecSources): { spec: ServiceSpec; warnings: strin
 }
 
 function resolveFeature(f: FeatureInput): Feature {
-  return { ...f, required: f.required ?? f.default === undefined, redact: f.redact ?? false, example: f.example ?? f.default ?? exampleFor(f) };
+  return {
+    ...f,
+    required: f.required ?? f.default === undefined,
+    redact: f.redact ?? false,
+    example: f.example ?? f.default ?? exampleFor(f),
+  };
 }
 
 function exampleFor(f: FeatureInput): string | number | boolean {
@@ -207,7 +255,10 @@ function withNames(raw: Record<string, unknown>, { fallbackName, nameOverride }:
 }
 
 /** The legacy root config.yaml over config/build.yaml over config/env.sample, and which file each key came from. */
-function withCompanions(raw: Record<string, unknown>, src: SpecSources): { merged: Record<string, unknown>; fileOf: (key: string) => string } {
+function withCompanions(
+  raw: Record<string, unknown>,
+  src: SpecSources,
+): { merged: Record<string, unknown>; fileOf: (key: string) => string } {
   const merged: Record<string, unknown> = {};
   const from = new Map<string, string>();
   for (const c of [...(src.config.companions ?? [])].reverse()) {
@@ -243,23 +294,33 @@ function smokeRequest(
   const file = resolve(src.config.dir ?? '.', path);
   if (!existsSync(file)) {
     if (format === 'legacy') {
-      warnings.push(`${src.config.file}: ${key.split(' ')[0]} ${JSON.stringify(path)} not found beside ${src.config.file}: the build-image smoke test posts the generated example row instead.`);
+      warnings.push(
+        `${src.config.file}: ${key.split(' ')[0]} ${JSON.stringify(path)} not found beside ${src.config.file}: the build-image smoke test posts the generated example row instead.`,
+      );
       return { problems: [], body: null };
     }
-    return problem(`file ${JSON.stringify(path)} not found (relative to ${src.config.file}'s folder). Fix: point it to a JSON request body, or remove the key to use the generated example.`);
+    return problem(
+      `file ${JSON.stringify(path)} not found (relative to ${src.config.file}'s folder). Fix: point it to a JSON request body, or remove the key to use the generated example.`,
+    );
   }
   let body: unknown;
   try {
     body = JSON.parse(readFileSync(file, 'utf8'));
   } catch (e) {
-    return problem(`${JSON.stringify(path)} is not valid JSON (${(e as Error).message}). Fix: make it one row object or an array of row objects.`);
+    return problem(
+      `${JSON.stringify(path)} is not valid JSON (${(e as Error).message}). Fix: make it one row object or an array of row objects.`,
+    );
   }
   const rows = Array.isArray(body) ? body : [body];
   const allowed = new Set([...features.features.map((f) => f.name), ...(features.id_field ? [features.id_field] : [])]);
   for (const [i, row] of rows.entries()) {
-    if (typeof row !== 'object' || row === null || Array.isArray(row)) return problem(`${JSON.stringify(path)}: row ${i} must be an object of feature values, got ${JSON.stringify(row)}.`);
+    if (typeof row !== 'object' || row === null || Array.isArray(row))
+      return problem(`${JSON.stringify(path)}: row ${i} must be an object of feature values, got ${JSON.stringify(row)}.`);
     const unknown = Object.keys(row).filter((k) => !allowed.has(k));
-    if (unknown.length) return problem(`${JSON.stringify(path)}: row ${i} has unknown field(s) ${unknown.map((k) => JSON.stringify(k)).join(', ')}; the features are ${[...allowed].join(', ')}.`);
+    if (unknown.length)
+      return problem(
+        `${JSON.stringify(path)}: row ${i} has unknown field(s) ${unknown.map((k) => JSON.stringify(k)).join(', ')}; the features are ${[...allowed].join(', ')}.`,
+      );
   }
   if (rows.length === 0) return problem(`${JSON.stringify(path)} is an empty array. Fix: put at least one row in it.`);
   return { problems: [], body: JSON.stringify(body) };

@@ -8,11 +8,18 @@ export function allowedKeys(schema: z.ZodType, path: readonly PropertyKey[]): st
   type Node = { shape?: Record<string, unknown>; _zod?: { def?: { innerType?: unknown; in?: unknown; element?: unknown } } };
   const unwrap = (s: unknown): Node | undefined => {
     let x = s as Node | undefined;
-    for (let i = 0; i < 8 && x && !x.shape && !x._zod?.def?.element; i++) x = (x._zod?.def?.innerType ?? x._zod?.def?.in) as Node | undefined;
+    for (let i = 0; i < 8 && x && !x.shape && !x._zod?.def?.element; i++)
+      x = (x._zod?.def?.innerType ?? x._zod?.def?.in) as Node | undefined;
     return x;
   };
   let node = unwrap(schema);
-  for (const key of path) node = typeof key === 'number' ? unwrap(node?._zod?.def?.element) : typeof key === 'string' && node?.shape ? unwrap(node.shape[key]) : undefined;
+  for (const key of path)
+    node =
+      typeof key === 'number'
+        ? unwrap(node?._zod?.def?.element)
+        : typeof key === 'string' && node?.shape
+          ? unwrap(node.shape[key])
+          : undefined;
   return node?.shape ? Object.keys(node.shape) : null;
 }
 
@@ -22,7 +29,13 @@ export function allowedKeys(schema: z.ZodType, path: readonly PropertyKey[]): st
  * the user's file is called.
  * `schema`: lets an unknown key's message list the keys its section allows.
  */
-export function zodProblems(file: string, error: z.ZodError, renamePath: (p: string) => string = (p) => p, reference: 'features.yaml' | 'config.yaml' = 'config.yaml', schema?: z.ZodType): SpecProblem[] {
+export function zodProblems(
+  file: string,
+  error: z.ZodError,
+  renamePath: (p: string) => string = (p) => p,
+  reference: 'features.yaml' | 'config.yaml' = 'config.yaml',
+  schema?: z.ZodType,
+): SpecProblem[] {
   return error.issues.flatMap((issue): SpecProblem[] => {
     const path = renamePath(keyPath(issue.path));
     const got = 'input' in issue ? `got ${shown(issue.input)}` : '';
@@ -37,13 +50,32 @@ export function zodProblems(file: string, error: z.ZodError, renamePath: (p: str
         }));
       }
       case 'invalid_type':
-        return [{ file, path, message: issue.input === undefined ? `is required (expected ${issue.expected}). Fix: add it.` : `expected ${issue.expected}, ${got}.` }];
+        return [
+          {
+            file,
+            path,
+            message:
+              issue.input === undefined ? `is required (expected ${issue.expected}). Fix: add it.` : `expected ${issue.expected}, ${got}.`,
+          },
+        ];
       case 'invalid_value':
         return [{ file, path, message: `${got}; allowed: ${issue.values.map((v) => JSON.stringify(v)).join(', ')}.` }];
       case 'too_small':
-        return [{ file, path, message: `${got}; must be ${issue.inclusive ? 'at least' : 'more than'} ${String(issue.minimum)}${issue.origin === 'string' ? ' characters long' : issue.origin === 'array' ? ' items' : ''}.` }];
+        return [
+          {
+            file,
+            path,
+            message: `${got}; must be ${issue.inclusive ? 'at least' : 'more than'} ${String(issue.minimum)}${issue.origin === 'string' ? ' characters long' : issue.origin === 'array' ? ' items' : ''}.`,
+          },
+        ];
       case 'too_big':
-        return [{ file, path, message: `${got}; must be ${issue.inclusive ? 'at most' : 'less than'} ${String(issue.maximum)}${issue.origin === 'string' ? ' characters long' : issue.origin === 'array' ? ' items' : ''}.` }];
+        return [
+          {
+            file,
+            path,
+            message: `${got}; must be ${issue.inclusive ? 'at most' : 'less than'} ${String(issue.maximum)}${issue.origin === 'string' ? ' characters long' : issue.origin === 'array' ? ' items' : ''}.`,
+          },
+        ];
       case 'custom':
         // Our own refinements already say what was received; zod's input here is the whole object.
         return [{ file, path, message: issue.message }];

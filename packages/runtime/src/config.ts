@@ -25,7 +25,9 @@ export function loadConfig(path = process.env.CONFIG_PATH ?? 'config.yaml', env:
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new ConfigError(`cannot read the config file ${path}: ${(err as Error).message}. Fix: run from the service folder or set CONFIG_PATH.`);
+    throw new ConfigError(
+      `cannot read the config file ${path}: ${(err as Error).message}. Fix: run from the service folder or set CONFIG_PATH.`,
+    );
   }
   let raw: unknown;
   try {
@@ -33,7 +35,8 @@ export function loadConfig(path = process.env.CONFIG_PATH ?? 'config.yaml', env:
   } catch (err) {
     throw new ConfigError(`${path} is not valid YAML: ${(err as Error).message}`);
   }
-  if (typeof raw !== 'object' || Array.isArray(raw)) throw new ConfigError(`${path} must hold a YAML mapping (service:, model:, ...); got ${JSON.stringify(raw)}`);
+  if (typeof raw !== 'object' || Array.isArray(raw))
+    throw new ConfigError(`${path} must hold a YAML mapping (service:, model:, ...); got ${JSON.stringify(raw)}`);
   return parseConfig(raw as Record<string, unknown>, env, path);
 }
 
@@ -64,13 +67,17 @@ export function environmentOverrides(env: Env): Override[] {
   for (const [short, path] of Object.entries(SHORT_FORMS)) {
     const value = env[short];
     const variable = `MLS_${path.join('_').toUpperCase()}`;
-    if (value !== undefined && value !== '' && env[variable] === undefined) overrides.push({ variable: short, path, value: coerce(value, byVariable.get(variable)!.kind, short) });
+    if (value !== undefined && value !== '' && env[variable] === undefined)
+      overrides.push({ variable: short, path, value: coerce(value, byVariable.get(variable)!.kind, short) });
   }
   const checked = Object.keys(ConfigSchema.shape).map((s) => `MLS_${s.toUpperCase()}_`);
   for (const [variable, value] of Object.entries(env)) {
     if (value === undefined || !checked.some((prefix) => variable.startsWith(prefix))) continue;
     const leaf = byVariable.get(variable);
-    if (!leaf) throw new ConfigError(`environment variable ${variable} names no setting. Settings of its section: ${[...byVariable.keys()].filter((v) => v.startsWith(variable.split('_').slice(0, 2).join('_') + '_')).join(', ')}`);
+    if (!leaf)
+      throw new ConfigError(
+        `environment variable ${variable} names no setting. Settings of its section: ${[...byVariable.keys()].filter((v) => v.startsWith(variable.split('_').slice(0, 2).join('_') + '_')).join(', ')}`,
+      );
     overrides.push({ variable, path: leaf.path, value: coerce(value, leaf.kind, variable) });
   }
   return overrides;
@@ -83,7 +90,14 @@ function settingLeaves(shape: Record<string, z.ZodType>, prefix: string[]): { pa
     const inner = unwrap(schema);
     const path = [...prefix, key];
     if (inner instanceof z.ZodObject) return settingLeaves(inner.shape as Record<string, z.ZodType>, path);
-    const kind: Kind = inner instanceof z.ZodNumber ? 'number' : inner instanceof z.ZodArray ? 'numbers' : inner instanceof z.ZodBoolean ? 'boolean' : 'string';
+    const kind: Kind =
+      inner instanceof z.ZodNumber
+        ? 'number'
+        : inner instanceof z.ZodArray
+          ? 'numbers'
+          : inner instanceof z.ZodBoolean
+            ? 'boolean'
+            : 'string';
     return [{ path, kind }];
   });
 }
@@ -97,13 +111,17 @@ function unwrap(schema: z.ZodType): z.ZodType {
 function coerce(value: string, kind: Kind, variable: string): unknown {
   if (kind === 'number') {
     const n = Number(value);
-    if (value.trim() === '' || !Number.isFinite(n)) throw new ConfigError(`environment variable ${variable} must be a number; got ${JSON.stringify(value)}`);
+    if (value.trim() === '' || !Number.isFinite(n))
+      throw new ConfigError(`environment variable ${variable} must be a number; got ${JSON.stringify(value)}`);
     return n;
   }
   if (kind === 'numbers') {
     const list = value.split(',').map((v) => v.trim());
     const numbers = list.map(Number);
-    if (list.some((v) => v === '') || !numbers.every(Number.isFinite)) throw new ConfigError(`environment variable ${variable} must be comma-separated numbers such as 0.01,0.1,1; got ${JSON.stringify(value)}`);
+    if (list.some((v) => v === '') || !numbers.every(Number.isFinite))
+      throw new ConfigError(
+        `environment variable ${variable} must be comma-separated numbers such as 0.01,0.1,1; got ${JSON.stringify(value)}`,
+      );
     return numbers;
   }
   if (kind === 'boolean') {

@@ -67,18 +67,29 @@ function requestId(req: IncomingMessage): string {
   return typeof sent === 'string' && REQUEST_ID.test(sent) ? sent : randomUUID();
 }
 
-export const REDACTED_PATHS = ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-api-key"]', 'headers.authorization', 'headers.cookie'];
+export const REDACTED_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-api-key"]',
+  'headers.authorization',
+  'headers.cookie',
+];
 
 /**
  * A service's fastify instance with every plugin and route of the runtime: the service's src/app.ts
  * calls it with its features, then adds its own hooks, plugins and routes. Call `ready()` or `listen()` on it.
  */
-export function createApp(features: FeatureModule, { config, runtime, logger, onPrediction, onRequestError, onDrift, onFeedback, metrics = createMetrics(config) }: AppOptions): FastifyInstance {
+export function createApp(
+  features: FeatureModule,
+  { config, runtime, logger, onPrediction, onRequestError, onDrift, onFeedback, metrics = createMetrics(config) }: AppOptions,
+): FastifyInstance {
   const { modelSpec } = features;
   const app = Fastify({
     // `false` is a silent logger rather than none: fastify times requests (reply.elapsedTime,
     // the latency of the prediction log) only when it has a logger.
-    ...(logger === undefined ? { logger: { level: config.logging.level, redact: REDACTED_PATHS } } : { loggerInstance: logger || pino({ level: 'silent' }) }),
+    ...(logger === undefined
+      ? { logger: { level: config.logging.level, redact: REDACTED_PATHS } }
+      : { loggerInstance: logger || pino({ level: 'silent' }) }),
     bodyLimit: config.service.body_limit_bytes,
     ...httpServerOptions(config.service),
     // requestIdHeader would take the header as it is; genReqId checks it first.
@@ -101,7 +112,11 @@ export function createApp(features: FeatureModule, { config, runtime, logger, on
   // A "__proto__" key is refused unless a feature has that name: then it is kept as an own
   // property (JSON.parse makes it one); safe because no code merges request objects into others.
   const protoIsFeature = modelSpec.features.some((f) => f.name === '__proto__') || modelSpec.idField === '__proto__';
-  registerJsonBodyParser(app, { protoAction: protoIsFeature ? 'ignore' : 'error', maxDepth: config.service.max_depth, maxKeys: config.service.max_keys });
+  registerJsonBodyParser(app, {
+    protoAction: protoIsFeature ? 'ignore' : 'error',
+    maxDepth: config.service.max_depth,
+    maxKeys: config.service.max_keys,
+  });
   registerRequestGuards(app);
   registerErrorHandler(app, { bodyLimitBytes: config.service.body_limit_bytes, onRequestError });
   const lifecycle = { draining: false };
@@ -123,7 +138,12 @@ export function createApp(features: FeatureModule, { config, runtime, logger, on
   registerDriftMetrics(metrics.registry, drift);
   onPrediction = drift.listener(onPrediction);
   // Ground-truth feedback (src/feedback/): every predicted row is kept (bounded) for the join with POST /feedback.
-  const feedback = new FeedbackMonitor({ spec: modelSpec, maxPredictions: config.monitoring.feedback.max_predictions, window: config.monitoring.feedback.window, service: { name: config.service.name, version: config.service.version } });
+  const feedback = new FeedbackMonitor({
+    spec: modelSpec,
+    maxPredictions: config.monitoring.feedback.max_predictions,
+    window: config.monitoring.feedback.window,
+    service: { name: config.service.name, version: config.service.version },
+  });
   if (onFeedback) feedback.onFeedback(onFeedback);
   app.decorate('feedback', feedback);
   registerFeedbackMetrics(metrics.registry, feedback);

@@ -39,7 +39,15 @@ export function registerErrorHandler(app: FastifyInstance, opts: ErrorHandlerOpt
     if (opts.onRequestError) {
       try {
         const model = runtime.ready ? runtime.metadata : null;
-        opts.onRequestError({ requestId: request.id, method: request.method, url: request.url, statusCode: error.statusCode, latencyMs: reply.elapsedTime, body, model });
+        opts.onRequestError({
+          requestId: request.id,
+          method: request.method,
+          url: request.url,
+          statusCode: error.statusCode,
+          latencyMs: reply.elapsedTime,
+          body,
+          model,
+        });
       } catch (err) {
         request.log.error({ err }, 'request error listener failed');
       }
@@ -67,9 +75,15 @@ function toHttpError(err: FastifyError | HttpError, request: FastifyRequest, bod
   if (err instanceof HttpError) return err;
   switch (err.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new HttpError(413, `request body is over the limit of ${bodyLimitBytes} bytes (service.body_limit_bytes); send fewer rows per request`);
+      return new HttpError(
+        413,
+        `request body is over the limit of ${bodyLimitBytes} bytes (service.body_limit_bytes); send fewer rows per request`,
+      );
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return new HttpError(415, `unsupported content type ${JSON.stringify(request.headers['content-type'] ?? '')}; send the body as application/json`);
+      return new HttpError(
+        415,
+        `unsupported content type ${JSON.stringify(request.headers['content-type'] ?? '')}; send the body as application/json`,
+      );
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return new HttpError(400, 'request body is empty; send one row object or an array of rows as JSON');
   }

@@ -57,7 +57,9 @@ function clientErrorHandler(this: FastifyInstance, err: ConnectionError & { reas
   const started = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage?.headersSent === true;
   if (socket.writable && !started) {
     const body = JSON.stringify({ error: message });
-    socket.write(`HTTP/1.1 ${status} ${STATUS_TEXT[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_TEXT[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
   }
   socket.destroy();
 }
@@ -72,10 +74,20 @@ export function registerRequestGuards(app: FastifyInstance): void {
     const { headers, raw } = request;
     const contentEncoding = headers['content-encoding'];
     if (contentEncoding !== undefined && contentEncoding.trim().toLowerCase() !== 'identity')
-      return done(new HttpError(415, `content-encoding ${JSON.stringify(contentEncoding)} is not decoded by this service; send the body uncompressed, without a Content-Encoding header`));
+      return done(
+        new HttpError(
+          415,
+          `content-encoding ${JSON.stringify(contentEncoding)} is not decoded by this service; send the body uncompressed, without a Content-Encoding header`,
+        ),
+      );
     const transferEncoding = headers['transfer-encoding'];
     if (transferEncoding !== undefined && transferEncoding.trim().toLowerCase() !== 'chunked')
-      return done(new HttpError(415, `transfer-encoding ${JSON.stringify(transferEncoding)} is not supported; send the body as it is (Content-Length) or with "Transfer-Encoding: chunked" only`));
+      return done(
+        new HttpError(
+          415,
+          `transfer-encoding ${JSON.stringify(transferEncoding)} is not supported; send the body as it is (Content-Length) or with "Transfer-Encoding: chunked" only`,
+        ),
+      );
     if (headers.host === undefined && raw.httpVersionMajor === 1 && raw.httpVersionMinor >= 1)
       return done(new HttpError(400, 'the request has no Host header, which HTTP/1.1 requires; send one, e.g. "Host: localhost"'));
     done(null, payload);

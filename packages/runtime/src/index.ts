@@ -3,7 +3,17 @@
 export { createApp, REDACTED_PATHS, type AppOptions } from './create-app.js';
 export { serve, type BuildApp } from './serve.js';
 export { ConfigError, loadConfig, parseConfig, type Config } from './config.js';
-export type { DataLoader, Preprocessor, PreprocessorFactory, ServiceDefinition, Trainer, TrainerOptions, TrainedModel, TrainingData, TrainingDefinition } from './contract.js';
+export type {
+  DataLoader,
+  Preprocessor,
+  PreprocessorFactory,
+  ServiceDefinition,
+  Trainer,
+  TrainerOptions,
+  TrainedModel,
+  TrainingData,
+  TrainingDefinition,
+} from './contract.js';
 export { HttpError, type ErrorDetail } from './errors.js';
 export { createBodyValidator, type BodyCheck } from './validation.js';
 export { PredictBatcher } from './predict-batcher.js';

@@ -25,12 +25,22 @@ export function registerJsonBodyParser(app: FastifyInstance, opts: JsonBodyOptio
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
     const bytes = body as Buffer;
-    if (!isUtf8(bytes)) return done(new HttpError(400, `request body is not valid UTF-8 (near byte ${firstInvalidUtf8(bytes)}); send JSON encoded as UTF-8`), undefined);
+    if (!isUtf8(bytes))
+      return done(
+        new HttpError(400, `request body is not valid UTF-8 (near byte ${firstInvalidUtf8(bytes)}); send JSON encoded as UTF-8`),
+        undefined,
+      );
     // A scan of the bytes finds the depth and the widest object before JSON.parse builds anything;
     // only a body over the depth limit is walked after parsing, for the path.
     const shape = scanJson(bytes);
     if (shape.widest > opts.maxKeys)
-      return done(new HttpError(400, `request body has an object with ${shape.widest} keys, over the limit of ${opts.maxKeys} (service.max_keys); a row has one key per feature`), undefined);
+      return done(
+        new HttpError(
+          400,
+          `request body has an object with ${shape.widest} keys, over the limit of ${opts.maxKeys} (service.max_keys); a row has one key per feature`,
+        ),
+        undefined,
+      );
     const tooDeep = shape.depth > opts.maxDepth;
     const text = bytes.toString('utf8');
     parse(request, text, (err, value) => {
@@ -38,7 +48,13 @@ export function registerJsonBodyParser(app: FastifyInstance, opts: JsonBodyOptio
       if (err) return done(err, undefined);
       const deep = tooDeep ? pathBeyondDepth(value, opts.maxDepth) : null;
       if (deep !== null)
-        return done(new HttpError(400, `request body is nested deeper than ${opts.maxDepth} levels (service.max_depth) at ${deep}; a request body needs only a few levels`), undefined);
+        return done(
+          new HttpError(
+            400,
+            `request body is nested deeper than ${opts.maxDepth} levels (service.max_depth) at ${deep}; a request body needs only a few levels`,
+          ),
+          undefined,
+        );
       done(null, value);
     });
   });
@@ -75,12 +91,14 @@ export function pathBeyondDepth(root: unknown, maxDepth: number): string | null 
     if (Array.isArray(v)) {
       for (let i = v.length - 1; i >= 0; i--) {
         const child: unknown = v[i];
-        if (typeof child === 'object' && child !== null) stack.push({ value: child, depth: level.depth + 1, parent: level, key: String(i) });
+        if (typeof child === 'object' && child !== null)
+          stack.push({ value: child, depth: level.depth + 1, parent: level, key: String(i) });
       }
     } else {
       for (const key in v) {
         const child = v[key];
-        if (typeof child === 'object' && child !== null && Object.hasOwn(v, key)) stack.push({ value: child, depth: level.depth + 1, parent: level, key });
+        if (typeof child === 'object' && child !== null && Object.hasOwn(v, key))
+          stack.push({ value: child, depth: level.depth + 1, parent: level, key });
       }
     }
   }
@@ -138,7 +156,13 @@ function firstInvalidUtf8(bytes: Buffer): number {
   let hi = bytes.length;
   while (hi - lo > 4) {
     const mid = (lo + hi) >>> 1;
-    if (isUtf8(bytes.subarray(0, mid)) || isUtf8(bytes.subarray(0, mid + 1)) || isUtf8(bytes.subarray(0, mid + 2)) || isUtf8(bytes.subarray(0, mid + 3))) lo = mid;
+    if (
+      isUtf8(bytes.subarray(0, mid)) ||
+      isUtf8(bytes.subarray(0, mid + 1)) ||
+      isUtf8(bytes.subarray(0, mid + 2)) ||
+      isUtf8(bytes.subarray(0, mid + 3))
+    )
+      lo = mid;
     else hi = mid;
   }
   return lo;

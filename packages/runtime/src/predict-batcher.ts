@@ -50,7 +50,8 @@ export class PredictBatcher {
       let end = start + 1;
       const topN = jobs[start]!.topN;
       let rows = jobs[start]!.rows.length;
-      while (end < jobs.length && jobs[end]!.topN === topN && rows + jobs[end]!.rows.length <= this.maxRows) rows += jobs[end++]!.rows.length;
+      while (end < jobs.length && jobs[end]!.topN === topN && rows + jobs[end]!.rows.length <= this.maxRows)
+        rows += jobs[end++]!.rows.length;
       void this.run(jobs.slice(start, end));
       start = end;
     }

@@ -10,7 +10,8 @@ export const PREVIEW_LENGTH = 60;
  */
 export function show(value: unknown, max = PREVIEW_LENGTH): string {
   if (value === undefined) return 'nothing';
-  if (typeof value === 'number' && !Number.isFinite(value)) return Number.isNaN(value) ? 'NaN' : `a number beyond the range of a 64-bit float (read as ${value})`;
+  if (typeof value === 'number' && !Number.isFinite(value))
+    return Number.isNaN(value) ? 'NaN' : `a number beyond the range of a 64-bit float (read as ${value})`;
   let out = '';
   // Work items: a value to write, or a literal piece of text (closing brackets, commas).
   const stack: { text?: string; value?: unknown; key?: string }[] = [{ value }];
@@ -55,7 +56,10 @@ export function show(value: unknown, max = PREVIEW_LENGTH): string {
 
 /** Names as a quoted list, at most `max` of them, with the count of the rest. */
 export const quoteList = (names: readonly string[], max = 30, more = 'see /docs'): string =>
-  names.slice(0, max).map((n) => JSON.stringify(n)).join(', ') + (names.length > max ? `, ... (${names.length - max} more; ${more})` : '');
+  names
+    .slice(0, max)
+    .map((n) => JSON.stringify(n))
+    .join(', ') + (names.length > max ? `, ... (${names.length - max} more; ${more})` : '');
 
 /** An unknown key as an error detail names it: cut when longer than a useful name (the detail would echo a huge key). */
 export const clipName = (name: string, max = 200): string => (name.length > max ? `${name.slice(0, max)}...` : name);

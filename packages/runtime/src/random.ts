@@ -1,4 +1,3 @@
-
 /** Small seeded generator (mulberry32): the same seed gives the same split, model and test rows. */
 export function seededRandom(seed: number): () => number {
   let a = seed >>> 0;

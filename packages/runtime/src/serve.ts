@@ -21,11 +21,24 @@ export async function serve(definition: ServiceDefinition, buildApp: BuildApp): 
     console.error(err instanceof ConfigError ? err.message : err);
     process.exit(1);
   }
-  const runtime = new OnnxModelRuntime({ dir: config.model.dir, topN: config.model.top_n, spec: modelSpec, exampleRow, Preprocessor: definition.Preprocessor });
+  const runtime = new OnnxModelRuntime({
+    dir: config.model.dir,
+    topN: config.model.top_n,
+    spec: modelSpec,
+    exampleRow,
+    Preprocessor: definition.Preprocessor,
+  });
   // Prediction log (src/logging): stdout always, Fluentd when enabled; app.close() flushes it (onClose hook).
   const logger = createLogger(config);
   const predictionLog = new PredictionLog({ config, logger, spec: modelSpec, model: () => (runtime.ready ? runtime.metadata : null) });
-  const app = buildApp({ config, runtime, logger, onPrediction: predictionLog.onPrediction, onDrift: predictionLog.logDrift, onFeedback: predictionLog.logFeedback });
+  const app = buildApp({
+    config,
+    runtime,
+    logger,
+    onPrediction: predictionLog.onPrediction,
+    onDrift: predictionLog.logDrift,
+    onFeedback: predictionLog.logFeedback,
+  });
   predictionLog.attach(app);
   app.metrics.trackForwarder(() => predictionLog.stats()); // Fluentd metrics, read at scrape time
 
@@ -69,11 +82,13 @@ export async function serve(definition: ServiceDefinition, buildApp: BuildApp): 
     await runtime.load();
     app.metrics.observeModelLoad((performance.now() - started) / 1000);
     const meta = runtime.metadata;
-    app.log.info({ model: meta.model_name, uuid: meta.model_uuid, ms: Math.round(performance.now() - started) }, 'model loaded and warmed up: ready');
+    app.log.info(
+      { model: meta.model_name, uuid: meta.model_uuid, ms: Math.round(performance.now() - started) },
+      'model loaded and warmed up: ready',
+    );
   } catch (err) {
     app.log.fatal(`cannot load the model from ${config.model.dir}: ${(err as Error).message}`);
     await app.close().catch(() => undefined);
     process.exit(1);
   }
 }
-

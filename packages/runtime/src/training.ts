@@ -42,7 +42,11 @@ export class QualityGateError extends Error {
 type Metrics = Record<string, number>;
 
 /** Trains (or packs a brought model), evaluates, checks the quality gate, then writes the bundle. */
-export async function trainAndWriteBundle(definition: TrainingDefinition, config: TrainConfig, options: TrainOptions = {}): Promise<TrainResult> {
+export async function trainAndWriteBundle(
+  definition: TrainingDefinition,
+  config: TrainConfig,
+  options: TrainOptions = {},
+): Promise<TrainResult> {
   const root = resolve(options.root ?? process.cwd());
   const spec = definition.features.modelSpec;
   const { Preprocessor, train } = definition;
@@ -67,8 +71,15 @@ export async function trainAndWriteBundle(definition: TrainingDefinition, config
     onnxBytes = served;
     classes = plan.classes;
     const layout = plan.layout;
-    outputs = { input: layout.kind === 'matrix' ? layout.input : layout.columns.map((c) => c.input).join(', '), outputs: plan.outputs, ...(plan.labelValues ? { label_values: plan.labelValues } : {}) };
-    if (plan.zipMap) log(`the brought model's ZipMap output ${JSON.stringify(plan.zipMap.output)} is served as its input tensor ${JSON.stringify(plan.zipMap.input)} (classes ${JSON.stringify(classes)})`);
+    outputs = {
+      input: layout.kind === 'matrix' ? layout.input : layout.columns.map((c) => c.input).join(', '),
+      outputs: plan.outputs,
+      ...(plan.labelValues ? { label_values: plan.labelValues } : {}),
+    };
+    if (plan.zipMap)
+      log(
+        `the brought model's ZipMap output ${JSON.stringify(plan.zipMap.output)} is served as its input tensor ${JSON.stringify(plan.zipMap.input)} (classes ${JSON.stringify(classes)})`,
+      );
     const data = options.dataLoader || existsSync(dataPath) ? await loader().load() : null;
     preprocessor = Preprocessor.raw(data?.rows ?? [], spec);
     referenceRows = data && data.rows.length > 0 ? data.rows : null;
@@ -104,9 +115,16 @@ export async function trainAndWriteBundle(definition: TrainingDefinition, config
     counts = { rows: trainIdx.length, test_rows: testIdx.length };
   }
 
-  log(`metrics: ${Object.entries(metrics).map(([k, v]) => `${k}=${v}`).join(', ') || 'none'}`);
+  log(
+    `metrics: ${
+      Object.entries(metrics)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(', ') || 'none'
+    }`,
+  );
   const gate = config.model.quality_gate;
-  if (byo && counts.test_rows === 0 && gate.metric) log(`quality gate (${gate.metric}) not checked: there is no data to evaluate the brought model on`);
+  if (byo && counts.test_rows === 0 && gate.metric)
+    log(`quality gate (${gate.metric}) not checked: there is no data to evaluate the brought model on`);
   else checkQualityGate(gate, metrics);
 
   const metadata: ModelMetadata = {
@@ -134,7 +152,10 @@ function encodeTargets(data: TrainingData, task: ModelSpec['task'], classes: str
   const index = new Map(classes!.map((c, i) => [c, i]));
   return data.targets.map((t, row) => {
     const i = index.get(String(t));
-    if (i === undefined) throw new Error(`training row ${row + 1}: label ${JSON.stringify(t)} is not one of the classes in features.yaml (${classes!.join(', ')}).`);
+    if (i === undefined)
+      throw new Error(
+        `training row ${row + 1}: label ${JSON.stringify(t)} is not one of the classes in features.yaml (${classes!.join(', ')}).`,
+      );
     return i;
   });
 }
@@ -155,12 +176,18 @@ export function split(n: number, testFraction: number, seed: number): { trainIdx
  * Reads a brought model and inspects it (src/model/onnx-inspect.ts): the bundle serves it with its
  * ZipMap taken off. The user's file is only read.
  */
-export function packBrought(modelPath: string, spec: ModelSpec, overrides: Config['model']['outputs']): { plan: ModelPlan; served: Uint8Array } {
+export function packBrought(
+  modelPath: string,
+  spec: ModelSpec,
+  overrides: Config['model']['outputs'],
+): { plan: ModelPlan; served: Uint8Array } {
   let bytes: Buffer;
   try {
     bytes = readFileSync(modelPath);
   } catch (e) {
-    throw new Error(`config.yaml model.onnx_path: cannot read ${modelPath} (${(e as Error).message}). Fix: point it at an existing .onnx file.`);
+    throw new Error(
+      `config.yaml model.onnx_path: cannot read ${modelPath} (${(e as Error).message}). Fix: point it at an existing .onnx file.`,
+    );
   }
   try {
     const model = decodeModel(bytes);
@@ -168,7 +195,9 @@ export function packBrought(modelPath: string, spec: ModelSpec, overrides: Confi
     return { plan, served: plan.zipMap ? servedModel(model, plan) : bytes };
   } catch (e) {
     if (!(e instanceof ModelInspectionError)) throw e;
-    throw new Error(`the brought model ${modelPath} cannot be served:\n${e.problems.map((p) => `  ${p.file === 'model' ? modelPath : p.file}: ${p.key}: ${p.message}`).join('\n')}`);
+    throw new Error(
+      `the brought model ${modelPath} cannot be served:\n${e.problems.map((p) => `  ${p.file === 'model' ? modelPath : p.file}: ${p.key}: ${p.message}`).join('\n')}`,
+    );
   }
 }
 
@@ -193,8 +222,12 @@ async function evaluate(
     if (task === 'regression') return regressionMetrics(Array.from(out as Float32Array, Number), y);
     const C = classes!.length;
     const labels = names.label_values;
-    const indexOf = (v: number | bigint | string) => (labels ? labels.indexOf(String(v)) : typeof v === 'string' ? classes!.indexOf(v) : Number(v));
-    const predicted = fetch === names.outputs.probabilities ? argmaxRows(out as Float32Array, n, C) : Array.from(out as ArrayLike<number | bigint | string>, indexOf);
+    const indexOf = (v: number | bigint | string) =>
+      labels ? labels.indexOf(String(v)) : typeof v === 'string' ? classes!.indexOf(v) : Number(v);
+    const predicted =
+      fetch === names.outputs.probabilities
+        ? argmaxRows(out as Float32Array, n, C)
+        : Array.from(out as ArrayLike<number | bigint | string>, indexOf);
     return classificationMetrics(predicted, y, C);
   } finally {
     await session.release();
@@ -260,8 +293,14 @@ export function checkQualityGate(gate: TrainConfig['model']['quality_gate'], met
     throw new QualityGateError(
       `quality gate: metric ${gate.metric} was not measured (measured: ${Object.keys(metrics).join(', ') || 'none'}). Fix: provide training data (training.data) or change model.quality_gate in config.yaml.`,
     );
-  if (gate.min !== undefined && value < gate.min) throw new QualityGateError(`quality gate failed: ${gate.metric} = ${value} is below the minimum ${gate.min} (model.quality_gate.min). No model bundle was written.`);
-  if (gate.max !== undefined && value > gate.max) throw new QualityGateError(`quality gate failed: ${gate.metric} = ${value} is above the maximum ${gate.max} (model.quality_gate.max). No model bundle was written.`);
+  if (gate.min !== undefined && value < gate.min)
+    throw new QualityGateError(
+      `quality gate failed: ${gate.metric} = ${value} is below the minimum ${gate.min} (model.quality_gate.min). No model bundle was written.`,
+    );
+  if (gate.max !== undefined && value > gate.max)
+    throw new QualityGateError(
+      `quality gate failed: ${gate.metric} = ${value} is above the maximum ${gate.max} (model.quality_gate.max). No model bundle was written.`,
+    );
 }
 
 /** `npm run train` (the service's src/train.ts): config.yaml -> model bundle in model.dir; exits 1 with the reason on failure. */

@@ -17,10 +17,20 @@ export function createBodyValidator(spec: ModelSpec, rowSchema: object, maxBatch
   // (1e400) parses to Infinity, which is no feature value and no ID. No useDefaults: ajv fills a default only when
   // row[name] === undefined, which is never true for names such as `constructor` or `__proto__`
   // (inherited from Object.prototype); fillDefaults below checks own properties instead.
-  const ajv = new Ajv({ allErrors: true, ownProperties: true, strict: false, strictNumbers: true, verbose: true, coerceTypes: false, useDefaults: false });
+  const ajv = new Ajv({
+    allErrors: true,
+    ownProperties: true,
+    strict: false,
+    strictNumbers: true,
+    verbose: true,
+    coerceTypes: false,
+    useDefaults: false,
+  });
   // Ajv skips a property named `__proto__` in `properties` (never validated, and refused by
   // additionalProperties): such a feature is validated under an alias no client can guess.
-  const protoAlias = Object.hasOwn((rowSchema as { properties?: object }).properties ?? {}, '__proto__') ? `__proto__#${randomUUID()}` : null;
+  const protoAlias = Object.hasOwn((rowSchema as { properties?: object }).properties ?? {}, '__proto__')
+    ? `__proto__#${randomUUID()}`
+    : null;
   const validateRow = ajv.compile(protoAlias ? renameFeature(rowSchema, '__proto__', protoAlias) : structuredClone(rowSchema));
   const features = new Map(spec.features.map((f) => [f.name, f]));
   const allowed = [...features.keys(), ...(spec.idField ? [spec.idField] : [])];
@@ -65,12 +75,18 @@ export function createBodyValidator(spec: ModelSpec, rowSchema: object, maxBatch
   };
 
   return (body) => {
-    if (body === null || body === undefined) return { error: new HttpError(400, 'request body is missing; send one row object or an array of rows as JSON') };
+    if (body === null || body === undefined)
+      return { error: new HttpError(400, 'request body is missing; send one row object or an array of rows as JSON') };
     const details: ErrorDetail[] = [];
     if (Array.isArray(body)) {
       if (body.length === 0) return { error: new HttpError(400, `the batch is empty; send 1 to ${maxBatchSize} rows`) };
       if (body.length > maxBatchSize)
-        return { error: new HttpError(400, `a batch of ${body.length} rows is over the limit of ${maxBatchSize} rows (service.max_batch_size); split it into smaller requests`) };
+        return {
+          error: new HttpError(
+            400,
+            `a batch of ${body.length} rows is over the limit of ${maxBatchSize} rows (service.max_batch_size); split it into smaller requests`,
+          ),
+        };
       for (let i = 0; i < body.length; i++) checkRow(body[i], i, details);
     } else if (typeof body === 'object') {
       checkRow(body, undefined, details);
@@ -82,10 +98,17 @@ export function createBodyValidator(spec: ModelSpec, rowSchema: object, maxBatch
     details.sort((a, b) => (a.row ?? 0) - (b.row ?? 0) || rank(a) - rank(b));
     const first = details[0]!;
     const count = details.length === 1 ? 'one problem' : `${details.length} problems`;
-    const shown = details.length > MAX_DETAILS ? ` (details list the first ${MAX_DETAILS}; ${details.length - MAX_DETAILS} more not listed)` : '';
+    const shown =
+      details.length > MAX_DETAILS ? ` (details list the first ${MAX_DETAILS}; ${details.length - MAX_DETAILS} more not listed)` : '';
     // The sentence is logged: it never quotes the value of a feature marked `redact: true`.
     const what = first.field !== undefined && features.get(first.field)?.redact ? 'invalid value (see details)' : first.message;
-    return { error: new HttpError(400, `invalid request body: ${count}${shown}; first at ${first.path || '/'}: ${what}`, details.slice(0, MAX_DETAILS)) };
+    return {
+      error: new HttpError(
+        400,
+        `invalid request body: ${count}${shown}; first at ${first.path || '/'}: ${what}`,
+        details.slice(0, MAX_DETAILS),
+      ),
+    };
   };
 }
 
@@ -93,7 +116,8 @@ export function createBodyValidator(spec: ModelSpec, rowSchema: object, maxBatch
 function renameKey(value: unknown, from: string, to: string): unknown {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return value;
   const copy: Record<string, unknown> = {};
-  for (const [key, v] of Object.entries(value)) Object.defineProperty(copy, key === from ? to : key, { value: v, enumerable: true, writable: true, configurable: true });
+  for (const [key, v] of Object.entries(value))
+    Object.defineProperty(copy, key === from ? to : key, { value: v, enumerable: true, writable: true, configurable: true });
   return copy;
 }
 
@@ -106,7 +130,11 @@ function unalias(e: ErrorObject, alias: string): ErrorObject {
   const segment = `/${alias}`;
   const params = { ...e.params };
   for (const key of ['missingProperty', 'additionalProperty']) if (params[key] === alias) params[key] = '__proto__';
-  return { ...e, instancePath: e.instancePath.startsWith(segment) ? `/__proto__${e.instancePath.slice(segment.length)}` : e.instancePath, params };
+  return {
+    ...e,
+    instancePath: e.instancePath.startsWith(segment) ? `/__proto__${e.instancePath.slice(segment.length)}` : e.instancePath,
+    params,
+  };
 }
 
 const escapePointer = (name: string): string => name.replace(/~/g, '~0').replace(/\//g, '~1');

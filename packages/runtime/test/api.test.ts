@@ -22,7 +22,12 @@ afterAll(async () => {
 });
 
 const predict = (body: unknown, headers: Record<string, string> = {}) =>
-  app.inject({ method: 'POST', url: '/predict', headers: { 'content-type': 'application/json', ...headers }, payload: typeof body === 'string' ? body : JSON.stringify(body) });
+  app.inject({
+    method: 'POST',
+    url: '/predict',
+    headers: { 'content-type': 'application/json', ...headers },
+    payload: typeof body === 'string' ? body : JSON.stringify(body),
+  });
 
 /** The 400 answer, checked to have the `{ error, details }` shape. */
 async function refused(body: unknown) {
@@ -39,7 +44,11 @@ describe('POST /predict: answers', () => {
     expect(res.statusCode, res.body).toBe(200);
     const body = res.json();
     expect(body.request_id).toBe(res.headers['x-request-id']);
-    expect(body.model).toEqual({ name: runtime.metadata.model_name, uuid: runtime.metadata.model_uuid, created_at: runtime.metadata.created_at });
+    expect(body.model).toEqual({
+      name: runtime.metadata.model_name,
+      uuid: runtime.metadata.model_uuid,
+      created_at: runtime.metadata.created_at,
+    });
     expect(body.predictions).toHaveLength(1);
     const [p] = body.predictions;
     if (modelSpec.task === 'classification') {
@@ -77,7 +86,13 @@ describe('POST /predict: answers', () => {
 
   it('answers concurrent requests (coalesced into one model run) exactly as one by one', async () => {
     const f = firstOf((x) => (x.type === 'number' || x.type === 'integer') && x.min !== undefined && x.max !== undefined);
-    const rows = Array.from({ length: 20 }, (_, i) => (f ? row({ [f.name]: f.type === 'integer' ? Math.round(f.min! + ((f.max! - f.min!) * i) / 19) : f.min! + ((f.max! - f.min!) * i) / 19 }) : row()));
+    const rows = Array.from({ length: 20 }, (_, i) =>
+      f
+        ? row({
+            [f.name]: f.type === 'integer' ? Math.round(f.min! + ((f.max! - f.min!) * i) / 19) : f.min! + ((f.max! - f.min!) * i) / 19,
+          })
+        : row(),
+    );
     const alone = [];
     for (const r of rows) alone.push((await predict(r)).json().predictions);
     const together = await Promise.all(rows.map((r) => predict(r)));
@@ -112,7 +127,11 @@ describe('POST /predict: refusals name the field and the value received', () => 
     const bad = wrongTypeValue(f);
     const { details, error } = await refused(row({ [f.name]: bad }));
     expect(details).toHaveLength(1);
-    expect(details[0]).toEqual({ path: `/${pointer(f.name)}`, field: f.name, message: expect.stringContaining(`got ${JSON.stringify(bad)}`) });
+    expect(details[0]).toEqual({
+      path: `/${pointer(f.name)}`,
+      field: f.name,
+      message: expect.stringContaining(`got ${JSON.stringify(bad)}`),
+    });
     expect(details[0]!.message).toMatch(/^(expected|must be)/);
     expect(error).toContain(`/${pointer(f.name)}`);
   });
@@ -126,7 +145,13 @@ describe('POST /predict: refusals name the field and the value received', () => 
 
   it('unknown feature, with the allowed names', async () => {
     const { details } = await refused(row({ [UNKNOWN_FEATURE]: 1 }));
-    expect(details).toEqual([{ path: `/${pointer(UNKNOWN_FEATURE)}`, field: UNKNOWN_FEATURE, message: expect.stringContaining(`unknown feature "${UNKNOWN_FEATURE}"; allowed: ${JSON.stringify(features[0]!.name)}`) }]);
+    expect(details).toEqual([
+      {
+        path: `/${pointer(UNKNOWN_FEATURE)}`,
+        field: UNKNOWN_FEATURE,
+        message: expect.stringContaining(`unknown feature "${UNKNOWN_FEATURE}"; allowed: ${JSON.stringify(features[0]!.name)}`),
+      },
+    ]);
   });
 
   it('out of range', async ({ skip }) => {
@@ -141,7 +166,13 @@ describe('POST /predict: refusals name the field and the value received', () => 
     const f = firstOf((x) => x.type === 'category');
     if (!f) return skip('no category feature');
     const { details } = await refused(row({ [f.name]: 'no-such-value' }));
-    expect(details).toEqual([{ path: `/${pointer(f.name)}`, field: f.name, message: `must be one of ${f.values!.map((v) => JSON.stringify(v)).join(', ')}; got "no-such-value"` }]);
+    expect(details).toEqual([
+      {
+        path: `/${pointer(f.name)}`,
+        field: f.name,
+        message: `must be one of ${f.values!.map((v) => JSON.stringify(v)).join(', ')}; got "no-such-value"`,
+      },
+    ]);
   });
 
   it('names the row of a bad row in a batch, once', async () => {

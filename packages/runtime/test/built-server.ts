@@ -21,7 +21,9 @@ export function useBuiltServer(prefix: string, cleanup?: () => unknown): BuiltSe
   beforeAll(async () => {
     built.tmp = mkdtempSync(join(tmpdir(), `${prefix}-`));
     const config = loadConfig();
-    built.bundleDir = (await trainAndWriteBundle({ ...config, model: { ...config.model, quality_gate: {} } }, { outDir: join(built.tmp, 'bundle') })).dir;
+    built.bundleDir = (
+      await trainAndWriteBundle({ ...config, model: { ...config.model, quality_gate: {} } }, { outDir: join(built.tmp, 'bundle') })
+    ).dir;
     execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json'], { stdio: 'inherit', timeout: 120_000 });
   }, 180_000);
   afterAll(async () => {

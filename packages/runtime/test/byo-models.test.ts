@@ -10,7 +10,14 @@ import { OnnxModelRuntime } from './service.js';
 import type { Row } from './service.js';
 import type { FeatureSpec, ModelSpec } from '../src/schemas/model-spec.js';
 import { trainAndWriteBundle } from './service.js';
-import { BAD_MODELS, COLUMNS_CLASSIFIER, DOUBLE_REGRESSOR, FIXED_BATCH_REGRESSOR, INT64_CLASSIFIER, softmaxScores } from './exported-models.js';
+import {
+  BAD_MODELS,
+  COLUMNS_CLASSIFIER,
+  DOUBLE_REGRESSOR,
+  FIXED_BATCH_REGRESSOR,
+  INT64_CLASSIFIER,
+  softmaxScores,
+} from './exported-models.js';
 
 let tmp: string;
 beforeAll(() => {
@@ -18,8 +25,22 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-const feature = (name: string, type: FeatureSpec['type'], example: FeatureSpec['example'], values?: string[]): FeatureSpec => ({ name, type, required: true, example, redact: false, ...(values ? { values } : {}) });
-const specOf = (task: ModelSpec['task'], features: FeatureSpec[], classes: string[] | null = null): ModelSpec => ({ task, target: 'y', classes, idField: null, featureHash: `test-${features.map((f) => f.name).join('-')}`, features });
+const feature = (name: string, type: FeatureSpec['type'], example: FeatureSpec['example'], values?: string[]): FeatureSpec => ({
+  name,
+  type,
+  required: true,
+  example,
+  redact: false,
+  ...(values ? { values } : {}),
+});
+const specOf = (task: ModelSpec['task'], features: FeatureSpec[], classes: string[] | null = null): ModelSpec => ({
+  task,
+  target: 'y',
+  classes,
+  idField: null,
+  featureHash: `test-${features.map((f) => f.name).join('-')}`,
+  features,
+});
 
 /** `npm run train` with only model.onnx_path set (no training data), then the runtime over the bundle. */
 async function packAndLoad(name: string, bytes: Uint8Array, spec: ModelSpec): Promise<{ runtime: OnnxModelRuntime; original: string }> {
@@ -33,7 +54,7 @@ async function packAndLoad(name: string, bytes: Uint8Array, spec: ModelSpec): Pr
   return { runtime, original };
 }
 
-describe('brought models in the exporters\' layouts', () => {
+describe("brought models in the exporters' layouts", () => {
   it('one string and one float input per feature: OneHotEncoder + Concat + LinearClassifier + ZipMap', async () => {
     const m = COLUMNS_CLASSIFIER;
     const spec = specOf('classification', [feature('colour', 'category', 'red', m.colours), feature('size', 'number', 1)]);
@@ -89,14 +110,18 @@ describe('brought models in the exporters\' layouts', () => {
     }
   });
 
-  it('a label output alone, holding int64 labels (not class indices): mapped through the model\'s labels', async () => {
+  it("a label output alone, holding int64 labels (not class indices): mapped through the model's labels", async () => {
     const m = INT64_CLASSIFIER;
     const rows = [
       { a: 4, b: -3 },
       { a: -5, b: 6 },
     ];
     const names = ['three', 'seven'];
-    const { runtime } = await packAndLoad('int64-label-only', m.build(true), specOf('classification', [feature('a', 'integer', 1), feature('b', 'integer', 2)], names));
+    const { runtime } = await packAndLoad(
+      'int64-label-only',
+      m.build(true),
+      specOf('classification', [feature('a', 'integer', 1), feature('b', 'integer', 2)], names),
+    );
     const answers = await runtime.predict(rows, 2);
     await runtime.close();
     rows.forEach((row, i) => {
@@ -122,7 +147,10 @@ describe('brought models that cannot be served: `npm run train` names the file, 
   const attempt = async (name: string, bytes: Uint8Array, spec: ModelSpec) => {
     const path = join(tmp, `${name}.onnx`);
     writeFileSync(path, bytes);
-    const config = parseConfig({ model: { onnx_path: path, dir: join(tmp, `${name}-bundle`) }, training: { data: join(tmp, 'no-data.csv') } });
+    const config = parseConfig({
+      model: { onnx_path: path, dir: join(tmp, `${name}-bundle`) },
+      training: { data: join(tmp, 'no-data.csv') },
+    });
     const error = await trainAndWriteBundle(config, { spec }).then(
       () => null,
       (e: Error) => e,

@@ -12,7 +12,17 @@ describe('loadConfig', () => {
   });
 
   it('applies MLS_<SECTION>_<KEY>[_<SUB>] overrides with the type of the setting, and the short forms', () => {
-    const config = parseConfig({}, { MLS_SERVICE_PORT: '9000', MLS_LOGGING_FLUENTD_ENABLED: 'true', MLS_SERVICE_BODY_LIMIT_BYTES: '2048', MLS_MODEL_DIR: '/models/x', LOG_LEVEL: 'debug', HOST: '127.0.0.1' });
+    const config = parseConfig(
+      {},
+      {
+        MLS_SERVICE_PORT: '9000',
+        MLS_LOGGING_FLUENTD_ENABLED: 'true',
+        MLS_SERVICE_BODY_LIMIT_BYTES: '2048',
+        MLS_MODEL_DIR: '/models/x',
+        LOG_LEVEL: 'debug',
+        HOST: '127.0.0.1',
+      },
+    );
     expect(config.service.port).toBe(9000);
     expect(config.service.body_limit_bytes).toBe(2048);
     expect(config.logging.fluentd.enabled).toBe(true);
@@ -28,7 +38,9 @@ describe('loadConfig', () => {
   });
 
   it('names the variable, the key and the bad value', () => {
-    expect(() => parseConfig({}, { MLS_SERVICE_PORT: 'eighty' })).toThrow('environment variable MLS_SERVICE_PORT must be a number; got "eighty"');
+    expect(() => parseConfig({}, { MLS_SERVICE_PORT: 'eighty' })).toThrow(
+      'environment variable MLS_SERVICE_PORT must be a number; got "eighty"',
+    );
     expect(() => parseConfig({}, { MLS_SERVICE_PORT: '70000' })).toThrow(/MLS_SERVICE_PORT: service.port: .*got 70000/);
     expect(() => parseConfig({}, { MLS_SERVICE_PROT: '80' })).toThrow(/MLS_SERVICE_PROT names no setting.*MLS_SERVICE_PORT/);
     expect(() => parseConfig({}, { MLS_LOGGING_FLUENTD_ENABLED: 'maybe' })).toThrow('must be true or false; got "maybe"');
@@ -46,7 +58,10 @@ describe('loadConfig', () => {
       }
       throw new Error('accepted');
     };
-    for (const message of [refused({ logging: { fluentd: { transport: 'fluent-bit' } } }), refused({}, { MLS_LOGGING_FLUENTD_TRANSPORT: 'pino' })]) {
+    for (const message of [
+      refused({ logging: { fluentd: { transport: 'fluent-bit' } } }),
+      refused({}, { MLS_LOGGING_FLUENTD_TRANSPORT: 'pino' }),
+    ]) {
       expect(message).toContain('logging.fluentd.transport');
       expect(message).toContain('"forward"');
       expect(message).toContain('"pino-fluentd"');

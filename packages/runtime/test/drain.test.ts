@@ -38,7 +38,15 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 it('SIGTERM under load: not ready at once, every request answered, Connection: close while draining, listener closed after the grace period, exit 0', async () => {
   const port = await freePort();
   child = spawn(process.execPath, ['dist/src/server.js'], {
-    env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), MLS_MODEL_DIR: built.bundleDir, MLS_LOGGING_LEVEL: 'warn', MLS_SERVICE_SHUTDOWN_GRACE_MS: String(GRACE_MS), MLS_LOGGING_FLUENTD_ENABLED: 'false' },
+    env: {
+      ...process.env,
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      MLS_MODEL_DIR: built.bundleDir,
+      MLS_LOGGING_LEVEL: 'warn',
+      MLS_SERVICE_SHUTDOWN_GRACE_MS: String(GRACE_MS),
+      MLS_LOGGING_FLUENTD_ENABLED: 'false',
+    },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
@@ -46,13 +54,25 @@ it('SIGTERM under load: not ready at once, every request answered, Connection: c
   const exited = new Promise<number | null>((resolve) => child!.once('exit', (code) => resolve(code)));
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 30_000;
-  while (!(await fetch(`${url}/health/ready`).then((r) => r.status === 200, () => false))) {
+  while (
+    !(await fetch(`${url}/health/ready`).then(
+      (r) => r.status === 200,
+      () => false,
+    ))
+  ) {
     if (Date.now() > deadline || child.exitCode !== null) throw new Error(`the server did not get ready:\n${stderr}`);
     await sleep(100);
   }
 
   const body = JSON.stringify(exampleRow);
-  const load = autocannon({ url: `${url}/predict`, method: 'POST', headers: { 'content-type': 'application/json' }, body, connections: 50, duration: LOAD_SECONDS });
+  const load = autocannon({
+    url: `${url}/predict`,
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body,
+    connections: 50,
+    duration: LOAD_SECONDS,
+  });
   const statuses = new Map<number, number>();
   load.on('response', (_client, status) => statuses.set(status, (statuses.get(status) ?? 0) + 1));
 
@@ -80,7 +100,12 @@ it('SIGTERM under load: not ready at once, every request answered, Connection: c
   const result = await load;
   expect(performance.now() - signalled, 'the load ended inside the grace period').toBeLessThan(GRACE_MS);
   expect(result.requests.total).toBeGreaterThan(0);
-  expect({ errors: result.errors, timeouts: result.timeouts, resets: result.resets, non2xx: result.non2xx }).toEqual({ errors: 0, timeouts: 0, resets: 0, non2xx: 0 });
+  expect({ errors: result.errors, timeouts: result.timeouts, resets: result.resets, non2xx: result.non2xx }).toEqual({
+    errors: 0,
+    timeouts: 0,
+    resets: 0,
+    non2xx: 0,
+  });
   expect([...statuses.keys()]).toEqual([200]);
 
   // After the grace period the listener is closed: a new connection is refused (it goes to another replica).

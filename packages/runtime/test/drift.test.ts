@@ -17,7 +17,14 @@ import { readBundle } from './service.js';
 import { OnnxModelRuntime } from './service.js';
 import type { ModelMetadata } from '../src/model/runtime.js';
 import { DriftMonitor, ksStatistic, psi, type DriftConfig, type DriftReport, type DriftWarning } from '../src/monitoring/drift.js';
-import { binIndex, computeReference, quantileEdges, sortedSample, type DriftReference, type NumericReference } from '../src/monitoring/drift-reference.js';
+import {
+  binIndex,
+  computeReference,
+  quantileEdges,
+  sortedSample,
+  type DriftReference,
+  type NumericReference,
+} from '../src/monitoring/drift-reference.js';
 import { modelSpec } from './service.js';
 import type { ModelSpec } from '../src/schemas/model-spec.js';
 import { seededRandom as rng } from '../src/random.js';
@@ -69,7 +76,12 @@ describe('PSI and KS against hand-computed values', () => {
     expect(binIndex([1, 2, 3], 99)).toBe(3);
     expect(binIndex([], 99)).toBe(0);
     expect(sortedSample([1, 2, 3], 10)).toEqual([1, 2, 3]);
-    expect(sortedSample(Array.from({ length: 100 }, (_, i) => i), 4)).toEqual([12, 37, 62, 87]);
+    expect(
+      sortedSample(
+        Array.from({ length: 100 }, (_, i) => i),
+        4,
+      ),
+    ).toEqual([12, 37, 62, 87]);
   });
 });
 
@@ -128,7 +140,15 @@ describe('reference statistics', () => {
   });
 });
 
-const driftConfig = (c: Partial<DriftConfig> = {}): DriftConfig => ({ enabled: true, window_size: 500, min_rows: 100, psi_threshold: 0.2, ks_threshold: 0.2, check_every_rows: 1_000_000, ...c });
+const driftConfig = (c: Partial<DriftConfig> = {}): DriftConfig => ({
+  enabled: true,
+  window_size: 500,
+  min_rows: 100,
+  psi_threshold: 0.2,
+  ks_threshold: 0.2,
+  check_every_rows: 1_000_000,
+  ...c,
+});
 const handModel = (uuid: string): ModelMetadata => ({
   model_uuid: uuid,
   model_name: 'm',
@@ -177,7 +197,14 @@ describe('DriftMonitor (hand-made spec)', () => {
     expect(proto.ks!).toBeLessThan(0.6);
     expect(proto.window.counts.reduce((a, b) => a + b, 0)).toBe(500);
     expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toMatchObject({ status: 'drifted', feature: '__proto__', feature_type: 'number', over: ['psi', 'ks'], window_rows: 500, model: { uuid: 'uuid-1' } });
+    expect(warnings[0]).toMatchObject({
+      status: 'drifted',
+      feature: '__proto__',
+      feature_type: 'number',
+      over: ['psi', 'ks'],
+      window_rows: 500,
+      model: { uuid: 'uuid-1' },
+    });
     // Still drifted: no second record.
     monitor.observe(handRows(100, 5, 5), runtime.metadata);
     monitor.check();
@@ -195,7 +222,9 @@ describe('DriftMonitor (hand-made spec)', () => {
   it('category, boolean and missing-rate shifts count; unknown values go to "other"', () => {
     const runtime = fakeRuntime('uuid-1', reference);
     const monitor = new DriftMonitor({ config: driftConfig(), spec: handSpec, runtime });
-    const rows = handRows(500, 0, 8).map((r, i) => own([...Object.entries(r).filter(([k]) => k !== 'constructor' && k !== 'a"b'), ['constructor', i % 2 ? 'green' : 'purple']]));
+    const rows = handRows(500, 0, 8).map((r, i) =>
+      own([...Object.entries(r).filter(([k]) => k !== 'constructor' && k !== 'a"b'), ['constructor', i % 2 ? 'green' : 'purple']]),
+    );
     monitor.observe(rows, runtime.metadata);
     const report = monitor.check();
     expect(report.drifted).toEqual(['constructor', 'a"b']);
@@ -257,7 +286,15 @@ let target: NumericReference | undefined;
 beforeAll(async () => {
   if (!hasData) return;
   ({ config, cleanup } = await trainedConfig((c) => {
-    c.monitoring.drift = { ...c.monitoring.drift, enabled: true, window_size: WINDOW, min_rows: 100, psi_threshold: 0.2, ks_threshold: 0.2, check_every_rows: 1_000_000 };
+    c.monitoring.drift = {
+      ...c.monitoring.drift,
+      enabled: true,
+      window_size: WINDOW,
+      min_rows: 100,
+      psi_threshold: 0.2,
+      ks_threshold: 0.2,
+      check_every_rows: 1_000_000,
+    };
   }));
   const bundle = readBundle(config.model.dir);
   expect(bundle.reference, 'npm run train writes reference.json').toBeTruthy();
@@ -275,7 +312,8 @@ function requestRow(source: Record<string, unknown>, override?: [string, unknown
   const entries: [string, unknown][] = [];
   for (const f of modelSpec.features) {
     if (override && f.name === override[0]) entries.push(override);
-    else if (Object.hasOwn(source, f.name) && source[f.name] !== undefined && source[f.name] !== null) entries.push([f.name, source[f.name]]);
+    else if (Object.hasOwn(source, f.name) && source[f.name] !== undefined && source[f.name] !== null)
+      entries.push([f.name, source[f.name]]);
   }
   return own(entries);
 }
@@ -285,7 +323,10 @@ function drawRows(n: number, seed: number, shift?: NumericReference): Record<str
   const r = rng(seed);
   let high: number[] = [];
   if (shift) {
-    const values = trainRows.map((row) => (Object.hasOwn(row, shift.name) ? row[shift.name] : undefined)).filter((v): v is number => typeof v === 'number').sort((a, b) => a - b);
+    const values = trainRows
+      .map((row) => (Object.hasOwn(row, shift.name) ? row[shift.name] : undefined))
+      .filter((v): v is number => typeof v === 'number')
+      .sort((a, b) => a - b);
     high = values.slice(Math.floor(values.length * 0.7));
   }
   return Array.from({ length: n }, () => {
@@ -335,7 +376,22 @@ async function service(dir = config.model.dir): Promise<Service> {
   const port = await freePort();
   const receiver = new Receiver(port);
   await receiver.start();
-  const c: Config = { ...config, model: { ...config.model, dir }, logging: { level: 'silent', fluentd: { ...config.logging.fluentd, enabled: true, host: '127.0.0.1', port, tag_prefix: PREFIX, reconnect_interval_ms: 200, ack_timeout_ms: 500 } } };
+  const c: Config = {
+    ...config,
+    model: { ...config.model, dir },
+    logging: {
+      level: 'silent',
+      fluentd: {
+        ...config.logging.fluentd,
+        enabled: true,
+        host: '127.0.0.1',
+        port,
+        tag_prefix: PREFIX,
+        reconnect_interval_ms: 200,
+        ack_timeout_ms: 500,
+      },
+    },
+  };
   const runtime = new OnnxModelRuntime({ dir, topN: c.model.top_n });
   const logger = createLogger(c, { write: () => undefined });
   const log = new PredictionLog({ config: c, logger, model: () => (runtime.ready ? runtime.metadata : null) });
@@ -359,7 +415,13 @@ describe.runIf(hasData)(`drift of this service's features (${modelSpec.features.
     expect(await driftReport(app)).toMatchObject({ status: 'warming_up', window: { rows: 0, size: WINDOW } });
     await feed(app, drawRows(WINDOW, 11));
     const report = await driftReport(app);
-    expect(report).toMatchObject({ enabled: true, status: 'ok', window: { rows: WINDOW, size: WINDOW, min_rows: 100 }, thresholds: { psi: 0.2, ks: 0.2 }, drifted: [] });
+    expect(report).toMatchObject({
+      enabled: true,
+      status: 'ok',
+      window: { rows: WINDOW, size: WINDOW, min_rows: 100 },
+      thresholds: { psi: 0.2, ks: 0.2 },
+      drifted: [],
+    });
     expect(report.model?.uuid).toBe(app.runtime.metadata.model_uuid);
     expect(report.features.map((f) => f.name)).toEqual(modelSpec.features.map((f) => f.name));
     for (const f of report.features) {

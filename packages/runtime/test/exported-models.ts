@@ -37,13 +37,25 @@ function encode(graph: onnxProto.onnx.IGraphProto): Uint8Array {
 }
 
 /** An ai.onnx.ml LinearClassifier with softmax scores, as skl2onnx writes a LogisticRegression. */
-const softmaxClassifier = (input: string, output: [string, string], coefficients: number[], intercepts: number[], labels: onnxProto.onnx.IAttributeProto): onnxProto.onnx.INodeProto => ({
+const softmaxClassifier = (
+  input: string,
+  output: [string, string],
+  coefficients: number[],
+  intercepts: number[],
+  labels: onnxProto.onnx.IAttributeProto,
+): onnxProto.onnx.INodeProto => ({
   opType: 'LinearClassifier',
   domain: 'ai.onnx.ml',
   input: [input],
   output,
   name: 'linear_classifier',
-  attribute: [floats('coefficients', coefficients), floats('intercepts', intercepts), labels, int('multi_class', 0), str('post_transform', 'SOFTMAX')],
+  attribute: [
+    floats('coefficients', coefficients),
+    floats('intercepts', intercepts),
+    labels,
+    int('multi_class', 0),
+    str('post_transform', 'SOFTMAX'),
+  ],
 });
 
 /** Softmax of the scores x·W + b, W row-major classes x features (LinearClassifier's `coefficients`). */
@@ -72,12 +84,32 @@ export const COLUMNS_CLASSIFIER = {
       input: [tensor('colour', T.STRING, ['N', 1]), tensor('size', T.FLOAT, ['N', 1])],
       output: [tensor('output_label', T.STRING, ['N']), zipMapOutput('output_probability', T.STRING)],
       node: [
-        { opType: 'OneHotEncoder', domain: 'ai.onnx.ml', input: ['colour'], output: ['colour_onehot'], name: 'onehot', attribute: [strings('cats_strings', m.colours), int('zeros', 1)] },
+        {
+          opType: 'OneHotEncoder',
+          domain: 'ai.onnx.ml',
+          input: ['colour'],
+          output: ['colour_onehot'],
+          name: 'onehot',
+          attribute: [strings('cats_strings', m.colours), int('zeros', 1)],
+        },
         { opType: 'Flatten', input: ['colour_onehot'], output: ['colour_flat'], name: 'flatten', attribute: [int('axis', 1)] },
         { opType: 'Concat', input: ['size', 'colour_flat'], output: ['features'], name: 'concat', attribute: [int('axis', 1)] },
-        softmaxClassifier('features', ['label', 'probability_tensor'], m.coefficients, m.intercepts, strings('classlabels_strings', m.classes)),
+        softmaxClassifier(
+          'features',
+          ['label', 'probability_tensor'],
+          m.coefficients,
+          m.intercepts,
+          strings('classlabels_strings', m.classes),
+        ),
         { opType: 'Identity', input: ['label'], output: ['output_label'], name: 'label_identity' },
-        { opType: 'ZipMap', domain: 'ai.onnx.ml', input: ['probability_tensor'], output: ['output_probability'], name: 'zipmap', attribute: [strings('classlabels_strings', m.classes)] },
+        {
+          opType: 'ZipMap',
+          domain: 'ai.onnx.ml',
+          input: ['probability_tensor'],
+          output: ['output_probability'],
+          name: 'zipmap',
+          attribute: [strings('classlabels_strings', m.classes)],
+        },
       ],
     });
   },
@@ -121,7 +153,14 @@ export const INT64_CLASSIFIER = {
         { opType: 'Cast', input: ['input'], output: ['input_float'], name: 'cast', attribute: [int('to', T.FLOAT)] },
         softmaxClassifier('input_float', ['label', 'probabilities'], m.coefficients, m.intercepts, ints('classlabels_ints', m.labels)),
         { opType: 'Cast', input: ['label'], output: ['output_label'], name: 'label_cast', attribute: [int('to', T.INT64)] },
-        { opType: 'ZipMap', domain: 'ai.onnx.ml', input: ['probabilities'], output: ['output_probability'], name: 'zipmap', attribute: [ints('classlabels_int64s', m.labels)] },
+        {
+          opType: 'ZipMap',
+          domain: 'ai.onnx.ml',
+          input: ['probabilities'],
+          output: ['output_probability'],
+          name: 'zipmap',
+          attribute: [ints('classlabels_int64s', m.labels)],
+        },
       ],
     });
   },
@@ -132,14 +171,24 @@ export const FIXED_BATCH_REGRESSOR = {
   batch: 3,
   coefficients: [2, -1],
   intercept: 0.5,
-  value: (x: number[]) => FIXED_BATCH_REGRESSOR.intercept + x[0]! * FIXED_BATCH_REGRESSOR.coefficients[0]! + x[1]! * FIXED_BATCH_REGRESSOR.coefficients[1]!,
+  value: (x: number[]) =>
+    FIXED_BATCH_REGRESSOR.intercept + x[0]! * FIXED_BATCH_REGRESSOR.coefficients[0]! + x[1]! * FIXED_BATCH_REGRESSOR.coefficients[1]!,
   build(): Uint8Array {
     const m = FIXED_BATCH_REGRESSOR;
     return encode({
       name: 'fixed_batch_regressor',
       input: [tensor('input', T.FLOAT, [m.batch, 2])],
       output: [tensor('variable', T.FLOAT, [m.batch, 1])],
-      node: [{ opType: 'LinearRegressor', domain: 'ai.onnx.ml', input: ['input'], output: ['variable'], name: 'linear_regressor', attribute: [floats('coefficients', m.coefficients), floats('intercepts', [m.intercept]), int('targets', 1)] }],
+      node: [
+        {
+          opType: 'LinearRegressor',
+          domain: 'ai.onnx.ml',
+          input: ['input'],
+          output: ['variable'],
+          name: 'linear_regressor',
+          attribute: [floats('coefficients', m.coefficients), floats('intercepts', [m.intercept]), int('targets', 1)],
+        },
+      ],
     });
   },
 };

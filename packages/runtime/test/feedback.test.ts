@@ -62,8 +62,11 @@ function valueFor(f: FeatureSpec, i: number, k: number): unknown {
 /** Row i: every feature varied; the entity ID (when the service has one) given. */
 function variedRow(i: number, entity?: string | number): Record<string, unknown> {
   const changes: Record<string, unknown> = {};
-  features.forEach((f, k) => Object.defineProperty(changes, f.name, { value: valueFor(f, i, k), enumerable: true, writable: true, configurable: true }));
-  if (idField) Object.defineProperty(changes, idField, { value: entity ?? `fb-entity-${i}`, enumerable: true, writable: true, configurable: true });
+  features.forEach((f, k) =>
+    Object.defineProperty(changes, f.name, { value: valueFor(f, i, k), enumerable: true, writable: true, configurable: true }),
+  );
+  if (idField)
+    Object.defineProperty(changes, idField, { value: entity ?? `fb-entity-${i}`, enumerable: true, writable: true, configurable: true });
   return row(changes);
 }
 
@@ -113,7 +116,14 @@ describe('POST /feedback: rolling performance equals the hand count', () => {
       const res = await feedback(app, { request_id: 'fb-batch-1', row: i, ...truth });
       expect(res.statusCode, res.body).toBe(200);
       const body = res.json();
-      expect(body).toMatchObject({ matched: true, matched_by: 'request_id', request_id: 'fb-batch-1', row: i, model_uuid: answer.model.uuid, counted: true });
+      expect(body).toMatchObject({
+        matched: true,
+        matched_by: 'request_id',
+        request_id: 'fb-batch-1',
+        row: i,
+        model_uuid: answer.model.uuid,
+        counted: true,
+      });
       if (isClassification) {
         const correct = (truth as { label: string }).label === predicted.label;
         expect(body.predicted).toBe(predicted.label);
@@ -184,7 +194,14 @@ describe.skipIf(!idField)('POST /feedback by entity_id', () => {
     const second = await predict(app, 'fb-ent-2', [variedRow(4, 'ent-B'), variedRow(5, 'ent-A')]);
     const res = await feedback(app, { entity_id: 'ent-A', ...truthFor(1, second.predictions[1]!) });
     expect(res.statusCode, res.body).toBe(200);
-    expect(res.json()).toMatchObject({ matched: true, matched_by: 'entity_id', request_id: 'fb-ent-2', row: 1, entity_id: 'ent-A', model_uuid: second.model.uuid });
+    expect(res.json()).toMatchObject({
+      matched: true,
+      matched_by: 'entity_id',
+      request_id: 'fb-ent-2',
+      row: 1,
+      entity_id: 'ent-A',
+      model_uuid: second.model.uuid,
+    });
 
     const numeric = await predict(app, 'fb-ent-3', variedRow(6, 4242));
     const byString = await feedback(app, { entity_id: '4242', ...truthFor(1, numeric.predictions[0]!) });
@@ -236,12 +253,15 @@ describe('POST /feedback refuses bad bodies with 400 naming the field', () => {
     expect(typeof b.error).toBe('string');
     return b;
   };
-  const detailOf = (b: { details?: { path: string; field?: string; message: string }[] }, field: string) => b.details?.find((d) => d.field === field);
+  const detailOf = (b: { details?: { path: string; field?: string; message: string }[] }, field: string) =>
+    b.details?.find((d) => d.field === field);
 
   it('no request_id and no entity_id', async () => {
     const b = await refused(truth());
     expect(b.details![0]!.path).toBe('');
-    expect(b.details![0]!.message).toContain(idField ? 'send request_id (the request_id of the /predict answer) or entity_id' : 'send request_id');
+    expect(b.details![0]!.message).toContain(
+      idField ? 'send request_id (the request_id of the /predict answer) or entity_id' : 'send request_id',
+    );
     expect(b.error).toContain('first at /: send request_id');
   });
 
@@ -278,20 +298,29 @@ describe('POST /feedback refuses bad bodies with 400 naming the field', () => {
   it('request_id of the wrong type, empty, or too long', async () => {
     expect(detailOf(await refused({ request_id: 5, ...truth() }), 'request_id')!.message).toBe('expected string; got 5');
     expect(detailOf(await refused({ request_id: '', ...truth() }), 'request_id')!.message).toContain('must not be empty');
-    expect(detailOf(await refused({ request_id: 'r'.repeat(129), ...truth() }), 'request_id')!.message).toBe('must be at most 128 characters long; got 129 characters');
+    expect(detailOf(await refused({ request_id: 'r'.repeat(129), ...truth() }), 'request_id')!.message).toBe(
+      'must be at most 128 characters long; got 129 characters',
+    );
   });
 
   it('row: negative, not an integer, past max_batch_size, or without request_id', async () => {
     const max = config.service.max_batch_size;
-    expect(detailOf(await refused({ request_id: 'x', row: -1, ...truth() }), 'row')!.message).toContain(`must be an index between 0 and ${max - 1}`);
+    expect(detailOf(await refused({ request_id: 'x', row: -1, ...truth() }), 'row')!.message).toContain(
+      `must be an index between 0 and ${max - 1}`,
+    );
     expect(detailOf(await refused({ request_id: 'x', row: 1.5, ...truth() }), 'row')!.message).toBe('expected integer; got 1.5');
     expect(detailOf(await refused({ request_id: 'x', row: max, ...truth() }), 'row')!.message).toContain(`got ${max}`);
-    if (idField) expect(detailOf(await refused({ entity_id: 'e', row: 1, ...truth() }), 'row')!.message).toContain('send request_id with it');
+    if (idField)
+      expect(detailOf(await refused({ entity_id: 'e', row: 1, ...truth() }), 'row')!.message).toContain('send request_id with it');
   });
 
   it('time that is not an ISO 8601 date-time', async () => {
-    expect(detailOf(await refused({ request_id: 'x', time: 'yesterday', ...truth() }), 'time')!.message).toBe('must be an ISO 8601 date-time such as 2024-05-01T12:00:00Z; got "yesterday"');
-    expect(detailOf(await refused({ request_id: 'x', time: '2024-13-45T99:99:99Z', ...truth() }), 'time')!.message).toContain('not a valid date-time');
+    expect(detailOf(await refused({ request_id: 'x', time: 'yesterday', ...truth() }), 'time')!.message).toBe(
+      'must be an ISO 8601 date-time such as 2024-05-01T12:00:00Z; got "yesterday"',
+    );
+    expect(detailOf(await refused({ request_id: 'x', time: '2024-13-45T99:99:99Z', ...truth() }), 'time')!.message).toContain(
+      'not a valid date-time',
+    );
   });
 
   it('an unknown field: the allowed ones listed', async () => {
@@ -323,7 +352,16 @@ describe('feedback records at a real Fluentd receiver (<tag_prefix>.feedback)', 
       service: { ...config.service, name: 'test-svc', version: '9.8.7' },
       logging: {
         level: 'info',
-        fluentd: { ...config.logging.fluentd, enabled: true, host: '127.0.0.1', port, tag_prefix: 'test-svc', reconnect_interval_ms: 200, ack_timeout_ms: 500, flush_timeout_ms: 5_000 },
+        fluentd: {
+          ...config.logging.fluentd,
+          enabled: true,
+          host: '127.0.0.1',
+          port,
+          tag_prefix: 'test-svc',
+          reconnect_interval_ms: 200,
+          ack_timeout_ms: 500,
+          flush_timeout_ms: 5_000,
+        },
       },
     };
     const lines: Record<string, unknown>[] = [];
@@ -355,7 +393,12 @@ describe('feedback records at a real Fluentd receiver (<tag_prefix>.feedback)', 
         model: { name: runtime.metadata.model_name, uuid: answer.model.uuid, created_at: runtime.metadata.created_at },
       });
       expect(typeof hit.event_id).toBe('string');
-      if (isClassification) expect(hit).toMatchObject({ true_label: (truth as { label: string }).label, predicted_label: p.label, correct: (truth as { label: string }).label === p.label });
+      if (isClassification)
+        expect(hit).toMatchObject({
+          true_label: (truth as { label: string }).label,
+          predicted_label: p.label,
+          correct: (truth as { label: string }).label === p.label,
+        });
       else {
         expect(hit.true_value).toBe((truth as { value: number }).value);
         expect(hit.predicted_value).toBeCloseTo(p.value!, 6);
@@ -364,7 +407,9 @@ describe('feedback records at a real Fluentd receiver (<tag_prefix>.feedback)', 
 
       const miss = records.find((r) => r.matched === false)!;
       expect(miss).toMatchObject({ log_type: 'feedback', request_id: 'fb-log-unknown', row_index: 2, matched_by: null, model: null });
-      expect(miss[isClassification ? 'true_label' : 'true_value']).toBe(isClassification ? (truth as { label: string }).label : (truth as { value: number }).value);
+      expect(miss[isClassification ? 'true_label' : 'true_value']).toBe(
+        isClassification ? (truth as { label: string }).label : (truth as { value: number }).value,
+      );
       expect(miss).not.toHaveProperty('correct');
       expect(miss).not.toHaveProperty('abs_error');
       // The 404 is also an error record (every answer >= 400 is), and both reach stdout.

@@ -30,7 +30,10 @@ describe('health probes', () => {
       await runtime.load();
       const ready = await app.inject('/health/ready');
       expect(ready.statusCode).toBe(200);
-      expect(ready.json()).toEqual({ status: 'ready', model: { name: runtime.metadata.model_name, uuid: runtime.metadata.model_uuid, created_at: runtime.metadata.created_at } });
+      expect(ready.json()).toEqual({
+        status: 'ready',
+        model: { name: runtime.metadata.model_name, uuid: runtime.metadata.model_uuid, created_at: runtime.metadata.created_at },
+      });
     } finally {
       await app.close();
       await runtime.close();
@@ -76,7 +79,13 @@ describe('the listeners (prediction log seam)', () => {
     const errors: RequestErrorEvent[] = [];
     const runtime = new OnnxModelRuntime({ dir: config.model.dir, topN: config.model.top_n });
     await runtime.load();
-    const app = buildApp({ config, runtime, logger: false, onPrediction: (e) => predictions.push(e), onRequestError: (e) => errors.push(e) });
+    const app = buildApp({
+      config,
+      runtime,
+      logger: false,
+      onPrediction: (e) => predictions.push(e),
+      onRequestError: (e) => errors.push(e),
+    });
     try {
       await app.inject({ method: 'POST', url: '/predict', headers: { 'x-request-id': 'r1' }, payload: [exampleRow, exampleRow] });
       await app.inject({ method: 'POST', url: '/predict', headers: { 'x-request-id': 'r2' }, payload: [] });
@@ -85,7 +94,15 @@ describe('the listeners (prediction log seam)', () => {
       expect(predictions[0]!.rows).toHaveLength(2);
       expect(predictions[0]!.predictions).toHaveLength(2);
       expect(predictions[0]!.latencyMs).toBeGreaterThan(0);
-      expect(errors).toEqual([expect.objectContaining({ requestId: 'r2', statusCode: 400, method: 'POST', url: '/predict', body: { error: expect.stringContaining('empty') } })]);
+      expect(errors).toEqual([
+        expect.objectContaining({
+          requestId: 'r2',
+          statusCode: 400,
+          method: 'POST',
+          url: '/predict',
+          body: { error: expect.stringContaining('empty') },
+        }),
+      ]);
     } finally {
       await app.close();
       await runtime.close();
@@ -99,7 +116,11 @@ describe('a real HTTP server', () => {
     try {
       await app.listen({ host: '127.0.0.1', port: 0 });
       const { port } = app.server.address() as { port: number };
-      const res = await fetch(`http://127.0.0.1:${port}/predict`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-request-id': 'fetch-1' }, body: JSON.stringify([exampleRow]) });
+      const res = await fetch(`http://127.0.0.1:${port}/predict`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-request-id': 'fetch-1' },
+        body: JSON.stringify([exampleRow]),
+      });
       expect(res.status).toBe(200);
       expect(res.headers.get('x-request-id')).toBe('fetch-1');
       const body = (await res.json()) as { request_id: string; predictions: unknown[] };

@@ -40,7 +40,8 @@ afterAll(async () => {
   cleanup?.();
 });
 
-const post = (path: string, body: unknown) => fetch(`${base}/${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+const post = (path: string, body: unknown) =>
+  fetch(`${base}/${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
 describe("the template's tests/api/test_api_ping.py", () => {
   it('test_ping', async () => {
@@ -81,18 +82,23 @@ describe('the legacy API answers as the template did, from the same model as /pr
     const rows = batchRequest();
     const legacy = await (await post('api/predictions', rows)).json();
     const current = await (await post('predict', rows)).json();
-    expect(legacy).toEqual(current.predictions.map((p: { label: string | null; value?: number }) => ({ class_name: p.label ?? String(p.value) })));
+    expect(legacy).toEqual(
+      current.predictions.map((p: { label: string | null; value?: number }) => ({ class_name: p.label ?? String(p.value) })),
+    );
   });
 
-  it.runIf(modelSpec.task === 'classification')("POST /api/proba_predictions: every class in the model's order, probabilities summing to 1", async () => {
-    const [answer] = await (await post('api/proba_predictions', singleRequest())).json();
-    expect(answer.class_names).toEqual(runtime.metadata.classes);
-    expect(answer.probabilities).toHaveLength(runtime.metadata.classes!.length);
-    expect(answer.probabilities.reduce((a: number, b: number) => a + b, 0)).toBeCloseTo(1, 5);
-    const [current] = (await (await post('predict', singleRequest())).json()).predictions;
-    const best = answer.class_names[answer.probabilities.indexOf(Math.max(...answer.probabilities))];
-    expect(best).toBe(current.label);
-  });
+  it.runIf(modelSpec.task === 'classification')(
+    "POST /api/proba_predictions: every class in the model's order, probabilities summing to 1",
+    async () => {
+      const [answer] = await (await post('api/proba_predictions', singleRequest())).json();
+      expect(answer.class_names).toEqual(runtime.metadata.classes);
+      expect(answer.probabilities).toHaveLength(runtime.metadata.classes!.length);
+      expect(answer.probabilities.reduce((a: number, b: number) => a + b, 0)).toBeCloseTo(1, 5);
+      const [current] = (await (await post('predict', singleRequest())).json()).predictions;
+      const best = answer.class_names[answer.probabilities.indexOf(Math.max(...answer.probabilities))];
+      expect(best).toBe(current.label);
+    },
+  );
 
   it.runIf(modelSpec.idField !== null)('the entity ID field stays optional, and is logged when sent', async () => {
     const id = modelSpec.idField!;
@@ -115,7 +121,8 @@ describe('the legacy API answers as the template did, from the same model as /pr
       expect(event.rows).toHaveLength(rows.length);
       expect(event.model.model_uuid).toBe(runtime.metadata.model_uuid);
       for (const p of event.predictions)
-        if (p.probabilities) expect(Object.keys(p.probabilities).length).toBe(Math.min(config.model.top_n, runtime.metadata.classes!.length));
+        if (p.probabilities)
+          expect(Object.keys(p.probabilities).length).toBe(Math.min(config.model.top_n, runtime.metadata.classes!.length));
     }
   });
 });
@@ -133,7 +140,7 @@ describe('the legacy API checks rows as /predict does', () => {
     expect(await (await post('predict', bad)).json()).toMatchObject({ error: answer.error, details: answer.details });
   });
 
-  it('a single object instead of the template\'s array: 400 saying so', async () => {
+  it("a single object instead of the template's array: 400 saying so", async () => {
     const res = await post('api/predictions', templateRow());
     expect(res.status).toBe(400);
     expect((await res.json()).error).toMatch(/JSON array of rows; got object/);
@@ -149,7 +156,11 @@ describe('the legacy API checks rows as /predict does', () => {
 describe('OpenAPI and the switch', () => {
   it('lists the three routes as deprecated, naming their replacement', async () => {
     const doc = await (await fetch(`${base}/docs/json`)).json();
-    const ops = [doc.paths['/api/predictions'].post, doc.paths['/ping'].get, ...(modelSpec.task === 'classification' ? [doc.paths['/api/proba_predictions'].post] : [])];
+    const ops = [
+      doc.paths['/api/predictions'].post,
+      doc.paths['/ping'].get,
+      ...(modelSpec.task === 'classification' ? [doc.paths['/api/proba_predictions'].post] : []),
+    ];
     for (const op of ops) {
       expect(op.deprecated).toBe(true);
       expect(op.summary).toMatch(/use (POST \/predict|GET \/health\/live)/);
@@ -159,7 +170,11 @@ describe('OpenAPI and the switch', () => {
   it('service.legacy_api false (the native default): the routes are not there', async () => {
     const off = await startApp({ ...config, service: { ...config.service, legacy_api: false } });
     try {
-      for (const [method, url] of [['GET', '/ping'], ['POST', '/api/predictions'], ['POST', '/api/proba_predictions']] as const)
+      for (const [method, url] of [
+        ['GET', '/ping'],
+        ['POST', '/api/predictions'],
+        ['POST', '/api/proba_predictions'],
+      ] as const)
         expect((await off.app.inject({ method, url, payload: singleRequest() })).statusCode).toBe(404);
     } finally {
       await off.app.close();

@@ -43,7 +43,10 @@ it('SIGTERM: records buffered while Fluentd was away are delivered before the pr
   const url = `http://127.0.0.1:${httpPort}`;
   const deadline = Date.now() + 30_000;
   for (;;) {
-    const ok = await fetch(`${url}/health/ready`).then((r) => r.status === 200, () => false);
+    const ok = await fetch(`${url}/health/ready`).then(
+      (r) => r.status === 200,
+      () => false,
+    );
     if (ok) break;
     if (Date.now() > deadline || child.exitCode !== null) throw new Error(`the server did not get ready:\n${stdout}\n${stderr}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -52,7 +55,11 @@ it('SIGTERM: records buffered while Fluentd was away are delivered before the pr
   const N = 15;
   for (let i = 0; i < N; i++) {
     const body = modelSpec.idField ? { ...exampleRow, [modelSpec.idField]: `e-${i}` } : exampleRow;
-    const res = await fetch(`${url}/predict`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-request-id': `sig-${i}` }, body: JSON.stringify(body) });
+    const res = await fetch(`${url}/predict`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-request-id': `sig-${i}` },
+      body: JSON.stringify(body),
+    });
     expect(res.status).toBe(200);
   }
   expect(receiver.entries).toHaveLength(0);
@@ -63,7 +70,14 @@ it('SIGTERM: records buffered while Fluentd was away are delivered before the pr
   // Nothing more arrives after exit; every record is already there.
   const got = new Set(receiver.withTag('sigterm.prediction').map((r) => r.request_id));
   expect(got.size, stdout).toBe(N);
-  const lines = stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+  const lines = stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
   expect(lines.filter((l) => l.log_type === 'prediction')).toHaveLength(N);
-  expect(lines.find((l) => l.msg === 'fluentd forwarder closed; every record delivered')).toMatchObject({ delivered: N, dropped: 0, lost_at_close: 0 });
+  expect(lines.find((l) => l.msg === 'fluentd forwarder closed; every record delivered')).toMatchObject({
+    delivered: N,
+    dropped: 0,
+    lost_at_close: 0,
+  });
 }, 90_000);

@@ -45,7 +45,16 @@ async function service(port: number) {
     ...base,
     logging: {
       level: 'info',
-      fluentd: { ...base.logging.fluentd, enabled: true, host: '127.0.0.1', port, tag_prefix: 'worker-test', reconnect_interval_ms: 200, ack_timeout_ms: 500, flush_timeout_ms: 5_000 },
+      fluentd: {
+        ...base.logging.fluentd,
+        enabled: true,
+        host: '127.0.0.1',
+        port,
+        tag_prefix: 'worker-test',
+        reconnect_interval_ms: 200,
+        ack_timeout_ms: 500,
+        flush_timeout_ms: 5_000,
+      },
     },
   };
   const lines: Record<string, unknown>[] = [];
@@ -82,7 +91,9 @@ it('the worker crashes while Fluentd is away: /predict keeps answering, a new wo
     await sleep(10);
   }
   await waitFor(() => log.stats()!.worker_restarts === 1, 5_000, 'a new worker');
-  expect(lines.find((l) => l.msg === 'fluentd forwarder worker crashed; held records will be sent again by a new worker')).toMatchObject({ level: 'error' });
+  expect(lines.find((l) => l.msg === 'fluentd forwarder worker crashed; held records will be sent again by a new worker')).toMatchObject({
+    level: 'error',
+  });
   await rcv.start();
   await waitFor(() => new Set(rcv.withTag(TAG).map((r) => r.request_id)).size === 40, 10_000, 'all 40 records');
   await waitFor(() => log.stats()!.pending === 0, 5_000, 'pending 0');
@@ -120,7 +131,11 @@ it('a worker that keeps crashing: the forwarder gives up; held records counted l
     forwarder.crashWorkerForTest();
     if (crash < WORKER_MAX_RESTARTS) await waitFor(() => log.stats()!.worker_restarts === crash + 1, 5_000, `restart ${crash + 1}`);
   }
-  await waitFor(() => lines.some((l) => typeof l.msg === 'string' && l.msg.startsWith('fluentd forwarder worker keeps crashing')), 5_000, 'the give-up log line');
+  await waitFor(
+    () => lines.some((l) => typeof l.msg === 'string' && l.msg.startsWith('fluentd forwarder worker keeps crashing')),
+    5_000,
+    'the give-up log line',
+  );
   const accepted = log.stats()!.accepted;
   expect(log.stats()).toMatchObject({ pending: 0, lost: accepted, dropped: 0, worker_restarts: WORKER_MAX_RESTARTS });
   for (let i = 0; i < 7; i++) await predict(app, `c-after-${i}`, i);
@@ -129,7 +144,10 @@ it('a worker that keeps crashing: the forwarder gives up; held records counted l
   apps.length = 0;
   const dropLine = lines.find((l) => l.msg === 'fluentd forwarder stopped (worker kept crashing): log records dropped');
   expect(dropLine).toMatchObject({ dropped: 7, dropped_total: 7 });
-  expect(lines.find((l) => l.msg === 'fluentd forwarder closed with records not delivered')).toMatchObject({ lost: accepted, lost_at_close: 0 });
+  expect(lines.find((l) => l.msg === 'fluentd forwarder closed with records not delivered')).toMatchObject({
+    lost: accepted,
+    lost_at_close: 0,
+  });
   expect(WORKER_RESTART_DELAY_MS).toBeLessThan(1_000);
 });
 
@@ -147,7 +165,12 @@ it('records that cannot be copied or encoded are counted lost and logged; the ot
   for (let i = 0; i < 5; i++) await predict(app, `ok-${i}`, i);
   await waitFor(() => log.stats()!.pending === 0, 5_000, 'pending 0');
   expect(log.stats()).toMatchObject({ accepted: 8, delivered: 5, lost: 3, pending: 0 });
-  expect(rcv.withTag(TAG).map((r) => r.request_id).sort()).toEqual(['ok-0', 'ok-1', 'ok-2', 'ok-3', 'ok-4']);
+  expect(
+    rcv
+      .withTag(TAG)
+      .map((r) => r.request_id)
+      .sort(),
+  ).toEqual(['ok-0', 'ok-1', 'ok-2', 'ok-3', 'ok-4']);
   expect(lines.some((l) => l.msg === 'fluentd log record cannot be copied to the forwarder thread: lost')).toBe(true);
   expect(lines.some((l) => l.msg === 'fluentd log record cannot be encoded (msgpack): lost')).toBe(true);
 });

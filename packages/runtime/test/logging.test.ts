@@ -64,7 +64,17 @@ function serviceConfig(port: number, fluentd: Partial<Config['logging']['fluentd
     service: { ...base.service, name: 'test-svc', version: '9.8.7' },
     logging: {
       level: 'info',
-      fluentd: { ...base.logging.fluentd, enabled: true, host: '127.0.0.1', port, tag_prefix: PREFIX, reconnect_interval_ms: 200, ack_timeout_ms: 500, flush_timeout_ms: 5_000, ...fluentd },
+      fluentd: {
+        ...base.logging.fluentd,
+        enabled: true,
+        host: '127.0.0.1',
+        port,
+        tag_prefix: PREFIX,
+        reconnect_interval_ms: 200,
+        ack_timeout_ms: 500,
+        flush_timeout_ms: 5_000,
+        ...fluentd,
+      },
     },
   };
 }
@@ -92,7 +102,8 @@ async function receiver(port: number, start = true): Promise<Receiver> {
   return r;
 }
 
-const row = (i: number): Record<string, unknown> => (modelSpec.idField ? { ...exampleRow, [modelSpec.idField]: `entity-${i}` } : { ...exampleRow });
+const row = (i: number): Record<string, unknown> =>
+  modelSpec.idField ? { ...exampleRow, [modelSpec.idField]: `entity-${i}` } : { ...exampleRow };
 
 /** POSTs rows and checks the answer is 200 within `maxMs` (logging must not hold /predict up). */
 async function predict(app: FastifyInstance, requestId: string, rows: unknown, maxMs = 1_000) {
@@ -101,7 +112,11 @@ async function predict(app: FastifyInstance, requestId: string, rows: unknown, m
   const ms = performance.now() - started;
   expect(res.statusCode, res.body).toBe(200);
   expect(ms).toBeLessThan(maxMs);
-  return res.json() as { request_id: string; model: { uuid: string }; predictions: { label: string | null; probabilities?: Record<string, number>; value?: number; entity_id?: unknown }[] };
+  return res.json() as {
+    request_id: string;
+    model: { uuid: string };
+    predictions: { label: string | null; probabilities?: Record<string, number>; value?: number; entity_id?: unknown }[];
+  };
 }
 
 const uniqueBy = (records: Record<string, unknown>[], key: string) => new Set(records.map((r) => r[key]));
@@ -141,7 +156,8 @@ describe('prediction records at a real Fluentd receiver', () => {
       const features = r.features as Record<string, unknown>;
       for (const name of redactedNames) expect(features).not.toHaveProperty(name);
       expect(r.redacted).toEqual(redactedNames);
-      for (const f of spec.features.filter((x) => !x.redact)) expect(features[f.name]).toEqual(exampleRow[f.name as keyof typeof exampleRow]);
+      for (const f of spec.features.filter((x) => !x.redact))
+        expect(features[f.name]).toEqual(exampleRow[f.name as keyof typeof exampleRow]);
       if (modelSpec.idField) expect(features).not.toHaveProperty(modelSpec.idField);
       if (modelSpec.task === 'classification') {
         const top = r.top_n as { label: string; probability: number }[];
@@ -172,7 +188,12 @@ describe('prediction records at a real Fluentd receiver', () => {
     const { app, lines } = await service(serviceConfig(port));
     const bad = extraRedacted!;
     const badValue = bad.type === 'number' || bad.type === 'integer' ? (bad.max ?? 1e9) + 12345 : 12345;
-    const res = await app.inject({ method: 'POST', url: '/predict?x=1', headers: { 'x-request-id': 'req-bad' }, payload: { ...exampleRow, [bad.name]: badValue } });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/predict?x=1',
+      headers: { 'x-request-id': 'req-bad' },
+      payload: { ...exampleRow, [bad.name]: badValue },
+    });
     expect(res.statusCode).toBe(400);
     const notFound = await app.inject({ method: 'GET', url: '/nope', headers: { 'x-request-id': 'req-404' } });
     expect(notFound.statusCode).toBe(404);
@@ -182,10 +203,18 @@ describe('prediction records at a real Fluentd receiver', () => {
     const errors = rcv.withTag(ERR_TAG);
     expect(errors).toHaveLength(2);
     const e400 = errors.find((e) => e.request_id === 'req-bad')!;
-    expect(e400).toMatchObject({ log_type: 'error', status_code: 400, method: 'POST', path: '/predict', service: { name: 'test-svc', version: '9.8.7' } });
+    expect(e400).toMatchObject({
+      log_type: 'error',
+      status_code: 400,
+      method: 'POST',
+      path: '/predict',
+      service: { name: 'test-svc', version: '9.8.7' },
+    });
     expect(e400.model).toMatchObject({ uuid: bundleMeta.model_uuid });
     expect(typeof e400.error).toBe('string');
-    expect((e400.details as { field?: string; message?: string }[]).some((d) => d.field === bad.name && d.message === '[redacted]')).toBe(true);
+    expect((e400.details as { field?: string; message?: string }[]).some((d) => d.field === bad.name && d.message === '[redacted]')).toBe(
+      true,
+    );
     expect(JSON.stringify(e400)).not.toContain(String(badValue));
     const stdoutError = lines.find((l) => l.log_type === 'error' && l.request_id === 'req-bad');
     expect(stdoutError).toMatchObject({ level: 'warn', status_code: 400 });
@@ -239,7 +268,9 @@ describe('faults: /predict keeps answering 200 and no record is lost', () => {
     }
     expect(byEvent.size).toBe(120);
     expect(log.stats()).toMatchObject({ accepted: 120, delivered: 120, dropped: 0 });
-    console.log(`[logging test] restart mid-run: ${records.length} records received for 120 predictions (${records.length - 120} duplicates), ${log.stats()!.retried} re-sends`);
+    console.log(
+      `[logging test] restart mid-run: ${records.length} records received for 120 predictions (${records.length - 120} duplicates), ${log.stats()!.retried} re-sends`,
+    );
   });
 
   it('Fluentd hangs (takes the records, never acks), dies, comes back: the unacked records are sent again', async () => {
@@ -309,7 +340,8 @@ describe('faults: /predict keeps answering 200 and no record is lost', () => {
 });
 
 // logging.fluentd.transport: pino-fluentd (that pino transport; no acks). The same receiver, the same tags.
-const pinoConfig = (port: number, fluentd: Partial<Config['logging']['fluentd']> = {}) => serviceConfig(port, { transport: 'pino-fluentd', ...fluentd });
+const pinoConfig = (port: number, fluentd: Partial<Config['logging']['fluentd']> = {}) =>
+  serviceConfig(port, { transport: 'pino-fluentd', ...fluentd });
 
 describe('transport pino-fluentd at a real Fluentd receiver', () => {
   it('prediction and error records arrive with the same tags and fields as with forward; time is the record’s own', async () => {
@@ -322,16 +354,28 @@ describe('transport pino-fluentd at a real Fluentd receiver', () => {
     await predict(app, 'pf-batch', [row(2), row(3)], 5_000);
     const bad = await app.inject({ method: 'POST', url: '/predict', headers: { 'x-request-id': 'pf-bad' }, payload: { nope: 1 } });
     expect(bad.statusCode).toBe(400);
-    await waitFor(() => rcv.withTag(PRED_TAG).length >= 3 && rcv.withTag(ERR_TAG).length >= 1, 10_000, '3 prediction records and 1 error record');
+    await waitFor(
+      () => rcv.withTag(PRED_TAG).length >= 3 && rcv.withTag(ERR_TAG).length >= 1,
+      10_000,
+      '3 prediction records and 1 error record',
+    );
     await sleep(100);
     expect(new Set(rcv.entries.map((e) => e.tag))).toEqual(new Set([PRED_TAG, ERR_TAG]));
     const records = rcv.withTag(PRED_TAG);
     expect(records).toHaveLength(3);
     const stdout = lines.filter((l) => l.log_type === 'prediction');
-    for (const [requestId, rowIndex, entity] of [['pf-single', 0, 1], ['pf-batch', 0, 2], ['pf-batch', 1, 3]] as const) {
+    for (const [requestId, rowIndex, entity] of [
+      ['pf-single', 0, 1],
+      ['pf-batch', 0, 2],
+      ['pf-batch', 1, 3],
+    ] as const) {
       const r = records.find((x) => x.request_id === requestId && x.row_index === rowIndex)!;
       expect(r, `${requestId}/${rowIndex}`).toBeDefined();
-      expect(r).toMatchObject({ log_type: 'prediction', batch_size: requestId === 'pf-batch' ? 2 : 1, service: { name: 'test-svc', version: '9.8.7' } });
+      expect(r).toMatchObject({
+        log_type: 'prediction',
+        batch_size: requestId === 'pf-batch' ? 2 : 1,
+        service: { name: 'test-svc', version: '9.8.7' },
+      });
       expect(r.entity_id).toBe(modelSpec.idField ? `entity-${entity}` : null);
       expect(r.model).toEqual({ name: bundleMeta.model_name, uuid: bundleMeta.model_uuid, created_at: bundleMeta.created_at });
       for (const name of redactedNames) expect(r.features as object).not.toHaveProperty(name);
@@ -344,7 +388,14 @@ describe('transport pino-fluentd at a real Fluentd receiver', () => {
     }
     expect(records.find((r) => r.request_id === 'pf-single')!.label).toBe(one.predictions[0]!.label);
     const [err] = rcv.withTag(ERR_TAG);
-    expect(err).toMatchObject({ log_type: 'error', request_id: 'pf-bad', status_code: 400, method: 'POST', path: '/predict', model: { uuid: bundleMeta.model_uuid } });
+    expect(err).toMatchObject({
+      log_type: 'error',
+      request_id: 'pf-bad',
+      status_code: 400,
+      method: 'POST',
+      path: '/predict',
+      model: { uuid: bundleMeta.model_uuid },
+    });
   });
 
   it('Fluentd absent at start-up: the service does not crash, /predict keeps answering, and records flow once Fluentd is up', async () => {
@@ -354,17 +405,25 @@ describe('transport pino-fluentd at a real Fluentd receiver', () => {
     for (let i = 0; i < 20; i++) await predict(app, `pf-absent-${i}`, row(i), 5_000);
     await sleep(500); // the transport fails on ECONNREFUSED meanwhile (and would crash the process if not handled)
     for (let i = 20; i < 30; i++) await predict(app, `pf-absent-${i}`, row(i), 5_000);
-    expect(lines.some((l) => l.msg === 'pino-fluentd transport failed; records of this tag are lost until a new one is started')).toBe(true);
+    expect(lines.some((l) => l.msg === 'pino-fluentd transport failed; records of this tag are lost until a new one is started')).toBe(
+      true,
+    );
     await rcv.start();
     // A new transport starts at the first record after reconnect_interval_ms (200 here): send until one arrives.
     let n = 0;
-    await waitFor(() => {
-      if (rcv.withTag(PRED_TAG).length > 0) return true;
-      void predict(app, `pf-after-${n}`, row(n++), 5_000);
-      return false;
-    }, 15_000, 'a record after Fluentd came up');
+    await waitFor(
+      () => {
+        if (rcv.withTag(PRED_TAG).length > 0) return true;
+        void predict(app, `pf-after-${n}`, row(n++), 5_000);
+        return false;
+      },
+      15_000,
+      'a record after Fluentd came up',
+    );
     const got = uniqueBy(rcv.withTag(PRED_TAG), 'request_id');
-    console.log(`[logging test] pino-fluentd, Fluentd absent at start: ${[...got].filter((id) => String(id).startsWith('pf-absent-')).length} of 30 records sent before it came up delivered`);
+    console.log(
+      `[logging test] pino-fluentd, Fluentd absent at start: ${[...got].filter((id) => String(id).startsWith('pf-absent-')).length} of 30 records sent before it came up delivered`,
+    );
     const health = await app.inject({ method: 'GET', url: '/health/live' });
     expect(health.statusCode).toBe(200);
   });
@@ -403,7 +462,9 @@ describe('loss on a Fluentd restart (down ~300 ms mid-stream), both transports',
       }
     }
     const unique = received();
-    console.log(`[logging test] Fluentd restart (down ${downMs} ms, ${whileDown} records sent meanwhile), transport ${transport}: ${unique} of ${N} records delivered (${N - unique} lost), ${rcv.withTag(PRED_TAG).length} received in all`);
+    console.log(
+      `[logging test] Fluentd restart (down ${downMs} ms, ${whileDown} records sent meanwhile), transport ${transport}: ${unique} of ${N} records delivered (${N - unique} lost), ${rcv.withTag(PRED_TAG).length} received in all`,
+    );
     return { received: rcv.withTag(PRED_TAG).length, unique };
   }
 

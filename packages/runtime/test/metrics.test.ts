@@ -27,7 +27,8 @@ export function parseExposition(text: string): Sample[] {
     const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
     if (!m) throw new Error(`not an exposition line: ${line}`);
     const labels: Record<string, string> = {};
-    for (const l of (m[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) labels[l[1]!] = l[2]!.replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c));
+    for (const l of (m[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g))
+      labels[l[1]!] = l[2]!.replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c));
     samples.push({ name: m[1]!, labels, value: m[3] === '+Inf' ? Infinity : Number(m[3]) });
   }
   return samples;
@@ -76,7 +77,8 @@ describe('GET /metrics', () => {
     cleanup?.();
   });
 
-  const delta = (name: string, labels: Record<string, string> = {}) => (value(after, name, labels) ?? 0) - (value(before, name, labels) ?? 0);
+  const delta = (name: string, labels: Record<string, string> = {}) =>
+    (value(after, name, labels) ?? 0) - (value(before, name, labels) ?? 0);
 
   it('answers the text exposition format with its content type', async () => {
     const res = await scrape();
@@ -96,13 +98,19 @@ describe('GET /metrics', () => {
   });
 
   it('has the configured duration buckets', () => {
-    const les = after.filter((s) => s.name === 'mlservice_http_request_duration_seconds_bucket' && s.labels.status_code === '200' && s.labels.route === '/predict').map((s) => s.labels.le);
+    const les = after
+      .filter(
+        (s) =>
+          s.name === 'mlservice_http_request_duration_seconds_bucket' && s.labels.status_code === '200' && s.labels.route === '/predict',
+      )
+      .map((s) => s.labels.le);
     expect(les).toEqual([...app.config.metrics.duration_buckets_seconds.map(String), '+Inf']);
   });
 
   it('counts the refused request by reason', () => {
     expect(delta('mlservice_http_requests_rejected_total', { reason: 'validation' })).toBe(1);
-    for (const reason of ['size', 'media_type', 'not_ready', 'overload']) expect(delta('mlservice_http_requests_rejected_total', { reason })).toBe(0);
+    for (const reason of ['size', 'media_type', 'not_ready', 'overload'])
+      expect(delta('mlservice_http_requests_rejected_total', { reason })).toBe(0);
   });
 
   it('counts model runs, rows per run and predictions by label', async () => {
@@ -112,7 +120,9 @@ describe('GET /metrics', () => {
     expect(delta('mlservice_model_batch_rows_sum')).toBe(5);
     expect(delta('mlservice_model_batch_rows_bucket', { le: '1' })).toBe(2);
     const byLabel = after.filter((s) => s.name === 'mlservice_predictions_total');
-    const total = byLabel.reduce((n, s) => n + s.value, 0) - before.filter((s) => s.name === 'mlservice_predictions_total').reduce((n, s) => n + s.value, 0);
+    const total =
+      byLabel.reduce((n, s) => n + s.value, 0) -
+      before.filter((s) => s.name === 'mlservice_predictions_total').reduce((n, s) => n + s.value, 0);
     expect(total).toBe(5);
     // The example row, 5 times: one label got all 5 (classification) or label "" (regression).
     const answer = (await predict(row())).json() as { predictions: { label: string | null }[] };
@@ -126,13 +136,20 @@ describe('GET /metrics', () => {
 
   it('exports model_info = 1 labelled with the model', () => {
     const meta = runtime.metadata;
-    expect(value(after, 'mlservice_model_info', { model_name: meta.model_name, model_uuid: meta.model_uuid, created_at: meta.created_at })).toBe(1);
+    expect(
+      value(after, 'mlservice_model_info', { model_name: meta.model_name, model_uuid: meta.model_uuid, created_at: meta.created_at }),
+    ).toBe(1);
   });
 
   it('exports Fluentd, process and event-loop metrics', () => {
     expect(value(after, 'mlservice_fluentd_records_buffered')).toBe(0);
     expect(value(after, 'mlservice_fluentd_records_dropped_total')).toBe(0);
-    for (const name of ['process_cpu_seconds_total', 'process_resident_memory_bytes', 'nodejs_eventloop_lag_seconds', 'nodejs_eventloop_lag_p99_seconds'])
+    for (const name of [
+      'process_cpu_seconds_total',
+      'process_resident_memory_bytes',
+      'nodejs_eventloop_lag_seconds',
+      'nodejs_eventloop_lag_p99_seconds',
+    ])
       expect(value(after, name), name).toBeGreaterThanOrEqual(0);
   });
 
@@ -162,8 +179,12 @@ describe('GET /metrics', () => {
     const bad = await app.inject({ method: 'POST', url: `/v2/models/${name}/infer`, payload: { inputs: [] } });
     expect(bad.statusCode).toBe(400);
     const s1 = parseExposition((await scrape()).body);
-    expect(value(s1, 'mlservice_model_requests_success_total', model)! - value(s0, 'mlservice_model_requests_success_total', model)!).toBe(1);
-    expect(value(s1, 'mlservice_model_requests_failure_total', model)! - value(s0, 'mlservice_model_requests_failure_total', model)!).toBe(1);
+    expect(value(s1, 'mlservice_model_requests_success_total', model)! - value(s0, 'mlservice_model_requests_success_total', model)!).toBe(
+      1,
+    );
+    expect(value(s1, 'mlservice_model_requests_failure_total', model)! - value(s0, 'mlservice_model_requests_failure_total', model)!).toBe(
+      1,
+    );
   });
 
   it('times the wait in the batcher apart from the model run', () => {
@@ -176,7 +197,12 @@ describe('GET /metrics', () => {
 
   it('exports build_info = 1 with the service, its version, Node.js and ONNX Runtime', () => {
     const onnxruntime = createRequire(import.meta.url)('onnxruntime-node/package.json').version as string;
-    const labels = { service: app.config.service.name, version: app.config.service.version, nodejs_version: process.version, onnxruntime_version: onnxruntime };
+    const labels = {
+      service: app.config.service.name,
+      version: app.config.service.version,
+      nodejs_version: process.version,
+      onnxruntime_version: onnxruntime,
+    };
     expect(value(after, 'mlservice_build_info', labels)).toBe(1);
   });
 
@@ -195,7 +221,9 @@ describe('GET /metrics', () => {
   it('passes promtool check metrics', async (ctx) => {
     const promtool = findPromtool();
     if (!promtool) {
-      ctx.skip('promtool not found (Debian package prometheus: apt-get install --no-install-recommends prometheus); exposition not checked by promtool');
+      ctx.skip(
+        'promtool not found (Debian package prometheus: apt-get install --no-install-recommends prometheus); exposition not checked by promtool',
+      );
       return;
     }
     const res = spawnSync(promtool, ['check', 'metrics'], { input: text, encoding: 'utf8' });
@@ -206,12 +234,19 @@ describe('GET /metrics', () => {
 
 describe('metrics config', () => {
   it('takes the duration buckets from config and MLS_METRICS_DURATION_BUCKETS_SECONDS', async () => {
-    const config = parseConfig({ metrics: { duration_buckets_seconds: [0.1, 1] } }, { MLS_METRICS_INFERENCE_BUCKETS_SECONDS: '0.001, 0.01' });
+    const config = parseConfig(
+      { metrics: { duration_buckets_seconds: [0.1, 1] } },
+      { MLS_METRICS_INFERENCE_BUCKETS_SECONDS: '0.001, 0.01' },
+    );
     expect(config.metrics.inference_buckets_seconds).toEqual([0.001, 0.01]);
     const metrics = createMetrics(config);
     metrics.observeRequest('GET', '/x', 200, 0.5);
     const s = parseExposition(await metrics.registry.metrics());
-    expect(s.filter((x) => x.name === 'mlservice_http_request_duration_seconds_bucket' && x.labels.route === '/x').map((x) => [x.labels.le, x.value])).toEqual([
+    expect(
+      s
+        .filter((x) => x.name === 'mlservice_http_request_duration_seconds_bucket' && x.labels.route === '/x')
+        .map((x) => [x.labels.le, x.value]),
+    ).toEqual([
       ['0.1', 0],
       ['1', 1],
       ['+Inf', 1],

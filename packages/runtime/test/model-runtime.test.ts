@@ -26,7 +26,10 @@ function damagedCopy(name: string, damage: (dir: string) => void): string {
 
 async function loadError(dir: string): Promise<ModelLoadError> {
   const runtime = new OnnxModelRuntime({ dir });
-  const error = await runtime.load().then(() => null, (e: unknown) => e);
+  const error = await runtime.load().then(
+    () => null,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(ModelLoadError);
   expect(runtime.ready).toBe(false);
   return error as ModelLoadError;
@@ -71,21 +74,24 @@ describe('OnnxModelRuntime on a trained bundle', () => {
     expect(Object.keys(top1!.probabilities!)).toEqual([all!.label]);
   });
 
-  it.runIf(modelSpec.task === 'classification')('maps an int64 label output through the classes when there is no probabilities output', async () => {
-    const dir = damagedCopy('label-only', (d) => {
-      const path = join(d, BUNDLE_FILES.metadata);
-      const m = JSON.parse(readFileSync(path, 'utf8'));
-      writeFileSync(path, JSON.stringify({ ...m, onnx: { ...m.onnx, outputs: { label: m.onnx.outputs.label } } }));
-    });
-    const labelOnly = new OnnxModelRuntime({ dir });
-    await labelOnly.load();
-    const rows = [exampleRow, exampleRow];
-    const [a, b] = [await labelOnly.predict(rows, 1), await runtime.predict(rows, 1)];
-    await labelOnly.close();
-    expect(a.map((p) => p.label)).toEqual(b.map((p) => p.label));
-    expect(a[0]!.probabilities).toBeUndefined();
-    expect(runtime.metadata.classes).toContain(a[0]!.label);
-  });
+  it.runIf(modelSpec.task === 'classification')(
+    'maps an int64 label output through the classes when there is no probabilities output',
+    async () => {
+      const dir = damagedCopy('label-only', (d) => {
+        const path = join(d, BUNDLE_FILES.metadata);
+        const m = JSON.parse(readFileSync(path, 'utf8'));
+        writeFileSync(path, JSON.stringify({ ...m, onnx: { ...m.onnx, outputs: { label: m.onnx.outputs.label } } }));
+      });
+      const labelOnly = new OnnxModelRuntime({ dir });
+      await labelOnly.load();
+      const rows = [exampleRow, exampleRow];
+      const [a, b] = [await labelOnly.predict(rows, 1), await runtime.predict(rows, 1)];
+      await labelOnly.close();
+      expect(a.map((p) => p.label)).toEqual(b.map((p) => p.label));
+      expect(a[0]!.probabilities).toBeUndefined();
+      expect(runtime.metadata.classes).toContain(a[0]!.label);
+    },
+  );
 
   it.runIf(modelSpec.task === 'regression')('gives a finite value and no label', async () => {
     const [p] = await runtime.predict([exampleRow], 1);
@@ -108,7 +114,9 @@ describe('bundles the runtime refuses', () => {
   });
 
   it('corrupt model.onnx bytes', async () => {
-    const e = await loadError(damagedCopy('corrupt-onnx', (d) => writeFileSync(join(d, BUNDLE_FILES.model), Buffer.from('this is not a protobuf model'))));
+    const e = await loadError(
+      damagedCopy('corrupt-onnx', (d) => writeFileSync(join(d, BUNDLE_FILES.model), Buffer.from('this is not a protobuf model'))),
+    );
     expect(e.file).toMatch(/model\.onnx$/);
     expect(e.message).toMatch(/model\.onnx is not a valid ONNX model/);
   });

@@ -25,7 +25,11 @@ const served = trainedAppOfFile();
 
 const model = () => `/v2/models/${encodeURIComponent(served.config.model.name)}`;
 const json = async (method: 'GET' | 'POST', url: string, body?: unknown) => {
-  const res = await served.app.inject({ method, url, ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, payload: JSON.stringify(body) }) });
+  const res = await served.app.inject({
+    method,
+    url,
+    ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, payload: JSON.stringify(body) }),
+  });
   return { status: res.statusCode, body: res.json() as unknown };
 };
 
@@ -35,7 +39,7 @@ describe('OIP v2 answers against open_inference_rest.yaml', () => {
     expect(() => expectValid('metadata_tensor', { name: 'x', datatype: 'FP32', shape: ['N'] }, 'string dimension')).toThrow();
   });
 
-  it('server metadata (GET /v2 and the spec\'s GET /v2/) is a metadata_server_response', async () => {
+  it("server metadata (GET /v2 and the spec's GET /v2/) is a metadata_server_response", async () => {
     for (const url of ['/v2', '/v2/']) {
       const { status, body } = await json('GET', url);
       expect(status, url).toBe(200);

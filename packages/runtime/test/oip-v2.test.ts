@@ -52,21 +52,35 @@ const modelPath = () => `/v2/models/${encodeURIComponent(config.model.name)}`;
 const versionPath = () => `${modelPath()}/versions/${encodeURIComponent(runtime.metadata.model_uuid)}`;
 
 /** The feature-per-input request of rows: one input per feature the first row has, in features.yaml order. */
-function inferBody(rows: Row[], extra: Record<string, unknown> = {}, { withId = false } = {}): { inputs: Tensor[] } & Record<string, unknown> {
+function inferBody(
+  rows: Row[],
+  extra: Record<string, unknown> = {},
+  { withId = false } = {},
+): { inputs: Tensor[] } & Record<string, unknown> {
   const names = features.map((f) => f.name).filter((name) => Object.hasOwn(rows[0]!, name));
   const inputs: Tensor[] = names.map((name) => {
     const f = features.find((x) => x.name === name)!;
     return { name, datatype: datatypeOf(f.type), shape: [rows.length], data: rows.map((r) => r[name]) };
   });
-  if (withId && modelSpec.idField) inputs.push({ name: modelSpec.idField, datatype: 'BYTES', shape: [rows.length], data: rows.map((_, i) => `entity-${i}`) });
+  if (withId && modelSpec.idField)
+    inputs.push({ name: modelSpec.idField, datatype: 'BYTES', shape: [rows.length], data: rows.map((_, i) => `entity-${i}`) });
   return { inputs, ...extra };
 }
 
 const send = (opts: InjectOptions, target = app) => target.inject(opts);
 const get = (url: string, target = app) => send({ method: 'GET', url }, target);
 const infer = (body: unknown, url = `${modelPath()}/infer`, target = app) =>
-  send({ method: 'POST', url, headers: { 'content-type': 'application/json' }, payload: typeof body === 'string' ? body : JSON.stringify(body) }, target);
-const predict = (body: unknown) => send({ method: 'POST', url: '/predict', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(body) });
+  send(
+    {
+      method: 'POST',
+      url,
+      headers: { 'content-type': 'application/json' },
+      payload: typeof body === 'string' ? body : JSON.stringify(body),
+    },
+    target,
+  );
+const predict = (body: unknown) =>
+  send({ method: 'POST', url: '/predict', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(body) });
 
 /** The 400 answer, checked to be exactly the OIP error object; returns its message. */
 async function refused(body: unknown, url?: string): Promise<string> {
@@ -120,11 +134,18 @@ describe('OIP v2: health and metadata', () => {
       expect(body.name).toBe(config.model.name);
       expect(body.versions).toEqual([runtime.metadata.model_uuid]);
       expect(body.platform).toBe('onnx_onnxv1');
-      const expectedDatatype: Record<FeatureSpec['type'], string> = { number: 'FP32', integer: 'INT64', boolean: 'BOOL', string: 'BYTES', category: 'BYTES' };
+      const expectedDatatype: Record<FeatureSpec['type'], string> = {
+        number: 'FP32',
+        integer: 'INT64',
+        boolean: 'BOOL',
+        string: 'BYTES',
+        category: 'BYTES',
+      };
       expect(body.inputs).toEqual(features.map((f) => ({ name: f.name, datatype: expectedDatatype[f.type], shape: [-1] })));
       if (isClassification) {
         expect(body.outputs[0]).toEqual({ name: 'label', datatype: 'BYTES', shape: [-1] });
-        if (runtime.metadata.onnx.outputs.probabilities) expect(body.outputs[1]).toEqual({ name: 'probabilities', datatype: 'FP32', shape: [-1, runtime.metadata.classes!.length] });
+        if (runtime.metadata.onnx.outputs.probabilities)
+          expect(body.outputs[1]).toEqual({ name: 'probabilities', datatype: 'FP32', shape: [-1, runtime.metadata.classes!.length] });
       } else {
         expect(body.outputs).toEqual([{ name: 'value', datatype: 'FP32', shape: [-1] }]);
       }
@@ -139,7 +160,12 @@ describe('OIP v2: health and metadata', () => {
 
   it('an unknown model name or version is 404 with an error object', async () => {
     const other = `${config.model.name}-other`;
-    for (const url of [`/v2/models/${other}`, `/v2/models/${other}/ready`, `${modelPath()}/versions/0/ready`, `${modelPath()}/versions/0`]) {
+    for (const url of [
+      `/v2/models/${other}`,
+      `/v2/models/${other}/ready`,
+      `${modelPath()}/versions/0/ready`,
+      `${modelPath()}/versions/0`,
+    ]) {
       const res = await get(url);
       expect(res.statusCode, url).toBe(404);
       expect(typeof res.json().error).toBe('string');
@@ -153,7 +179,15 @@ describe('OIP v2: health and metadata', () => {
 
   it('is documented in the OpenAPI document under the oip-v2 tag', async () => {
     const doc = (await get('/docs/json')).json();
-    for (const path of ['/v2/health/live', '/v2/health/ready', '/v2', '/v2/models/{name}', '/v2/models/{name}/ready', '/v2/models/{name}/versions/{version}']) expect(doc.paths[path]?.get?.tags, path).toEqual(['oip-v2']);
+    for (const path of [
+      '/v2/health/live',
+      '/v2/health/ready',
+      '/v2',
+      '/v2/models/{name}',
+      '/v2/models/{name}/ready',
+      '/v2/models/{name}/versions/{version}',
+    ])
+      expect(doc.paths[path]?.get?.tags, path).toEqual(['oip-v2']);
     const post = doc.paths['/v2/models/{name}/infer'].post;
     expect(post.tags).toEqual(['oip-v2']);
     const named = (media: { schema: { $ref: string } }) => doc.components.schemas[media.schema.$ref.replace('#/components/schemas/', '')];
@@ -273,7 +307,8 @@ describe('OIP v2: infer', () => {
     const C = classes.length;
     predictions.forEach((p, i) => {
       // /predict sends the top model.top_n classes; each equals the v2 probability of that class
-      for (const [cls, value] of Object.entries(p.probabilities!)) expect(probs.data[i * C + classes.indexOf(cls)], `row ${i} class ${q(cls)}`).toBe(value);
+      for (const [cls, value] of Object.entries(p.probabilities!))
+        expect(probs.data[i * C + classes.indexOf(cls)], `row ${i} class ${q(cls)}`).toBe(value);
     });
   });
 
@@ -297,7 +332,8 @@ describe('OIP v2: infer', () => {
     expect(event!.requestId).toBe(res.headers['x-request-id']);
     expect(event!.rows).toHaveLength(3);
     expect(event!.model.model_uuid).toBe(runtime.metadata.model_uuid);
-    for (const f of features.filter((x) => Object.hasOwn(rows[0]!, x.name))) expect(Object.getOwnPropertyDescriptor(event!.rows[1], f.name)?.value, f.name).toEqual(rows[1]![f.name]);
+    for (const f of features.filter((x) => Object.hasOwn(rows[0]!, x.name)))
+      expect(Object.getOwnPropertyDescriptor(event!.rows[1], f.name)?.value, f.name).toEqual(rows[1]![f.name]);
     if (modelSpec.idField) expect(event!.predictions.map((p) => p.entity_id)).toEqual(['entity-0', 'entity-1', 'entity-2']);
     const label = isClassification ? 'label' : 'value';
     expect(event!.predictions.map((p) => p[label])).toEqual(output(res.json(), label)!.data);
@@ -442,7 +478,7 @@ describe('OIP v2: before the model is loaded', () => {
 });
 
 describe('OIP v2: paths, parameters, nesting and outputs as the protocol has them', () => {
-  it('answers the trailing-slash forms of the paths (GET /v2/ is the protocol\'s server-metadata path)', async () => {
+  it("answers the trailing-slash forms of the paths (GET /v2/ is the protocol's server-metadata path)", async () => {
     for (const url of ['/v2', '/v2/health/live', '/v2/health/ready', modelPath(), `${modelPath()}/ready`, versionPath()]) {
       const [plain, slash] = [await get(url), await get(`${url}/`)];
       expect(slash.statusCode, `${url}/`).toBe(200);
@@ -453,7 +489,10 @@ describe('OIP v2: paths, parameters, nesting and outputs as the protocol has the
   });
 
   it('parameters: an object of string, number or boolean values (request, input and output level)', async () => {
-    const ok = inferBody(exampleRows(), { parameters: { a: 'x', b: 2, c: true }, outputs: [{ name: isClassification ? 'label' : 'value', parameters: { binary_data: false } }] });
+    const ok = inferBody(exampleRows(), {
+      parameters: { a: 'x', b: 2, c: true },
+      outputs: [{ name: isClassification ? 'label' : 'value', parameters: { binary_data: false } }],
+    });
     ok.inputs[0]!.parameters = { content_type: 'np' } as never;
     const res = await infer(ok);
     expect(res.statusCode, res.body).toBe(200);
@@ -465,7 +504,9 @@ describe('OIP v2: paths, parameters, nesting and outputs as the protocol has the
     expect(await refused(inferBody(exampleRows(), { parameters: [1] }))).toContain('got [1]');
     const input = inferBody(exampleRows());
     input.inputs[0]!.parameters = { list: [1, 2] } as never;
-    expect(await refused(input)).toContain(`input ${q(firstInput().name)}: "parameters": "list" must be a string, number or boolean; got [1,2]`);
+    expect(await refused(input)).toContain(
+      `input ${q(firstInput().name)}: "parameters": "list" must be a string, number or boolean; got [1,2]`,
+    );
     const output = inferBody(exampleRows(), { outputs: [{ name: isClassification ? 'label' : 'value', parameters: 'x' }] });
     expect(await refused(output)).toContain('outputs[0].parameters must be an object');
   });
@@ -490,7 +531,9 @@ describe('OIP v2: paths, parameters, nesting and outputs as the protocol has the
     const rows = variedRows(3);
     const [all, empty] = [await infer(inferBody(rows)), await infer(inferBody(rows, { outputs: [] }))];
     expect(empty.statusCode, empty.body).toBe(200);
-    expect(empty.json().outputs.map((o: Tensor) => o.name)).toEqual(isClassification && runtime.metadata.onnx.outputs.probabilities ? ['label', 'probabilities'] : [isClassification ? 'label' : 'value']);
+    expect(empty.json().outputs.map((o: Tensor) => o.name)).toEqual(
+      isClassification && runtime.metadata.onnx.outputs.probabilities ? ['label', 'probabilities'] : [isClassification ? 'label' : 'value'],
+    );
     expect(empty.json().outputs).toEqual(all.json().outputs);
   });
 
@@ -500,7 +543,9 @@ describe('OIP v2: paths, parameters, nesting and outputs as the protocol has the
     const body = inferBody(exampleRows());
     body.inputs.find((i) => i.name === f.name)!.data = ['__BIG__'];
     const error = await refused(JSON.stringify(body).replace('"__BIG__"', '1e999'));
-    expect(error).toContain(`input ${q(f.name)}: data[0] must be a number (datatype FP32); got a number beyond the range of a 64-bit float (read as Infinity)`);
+    expect(error).toContain(
+      `input ${q(f.name)}: data[0] must be a number (datatype FP32); got a number beyond the range of a 64-bit float (read as Infinity)`,
+    );
     expect(error).not.toContain('null');
   });
 });

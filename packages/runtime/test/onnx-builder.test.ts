@@ -26,7 +26,10 @@ async function run(bytes: Uint8Array, fetches: string[]) {
 
 describe('buildSoftmaxRegression', () => {
   it('computes softmax(XW + b) and its argmax as int64', async () => {
-    const out = await run(buildSoftmaxRegression({ features: F, outputs: C, weights: W, bias: b }), [ONNX_NAMES.probabilities, ONNX_NAMES.label]);
+    const out = await run(buildSoftmaxRegression({ features: F, outputs: C, weights: W, bias: b }), [
+      ONNX_NAMES.probabilities,
+      ONNX_NAMES.label,
+    ]);
     const probs = out[ONNX_NAMES.probabilities]!;
     const labels = out[ONNX_NAMES.label]!;
     expect(probs.dims).toEqual([N, C]);

@@ -12,7 +12,17 @@ import { startApp, trainedConfig } from './api-helpers.js';
 
 type Doc = {
   tags: { name: string; description?: string }[];
-  paths: Record<string, Record<string, { operationId?: string; tags?: string[]; responses: Record<string, { content?: Record<string, { schema: unknown; examples?: Record<string, { value: unknown }> }> }> }>>;
+  paths: Record<
+    string,
+    Record<
+      string,
+      {
+        operationId?: string;
+        tags?: string[];
+        responses: Record<string, { content?: Record<string, { schema: unknown; examples?: Record<string, { value: unknown }> }> }>;
+      }
+    >
+  >;
   components: { schemas: Record<string, Record<string, unknown>> };
 };
 
@@ -36,7 +46,8 @@ afterAll(async () => {
 });
 
 const docs = async (): Promise<Doc> => (await app.inject('/docs/json')).json();
-const operations = (doc: Doc) => Object.entries(doc.paths).flatMap(([path, item]) => Object.entries(item).map(([method, op]) => ({ path, method, op })));
+const operations = (doc: Doc) =>
+  Object.entries(doc.paths).flatMap(([path, item]) => Object.entries(item).map(([method, op]) => ({ path, method, op })));
 const json = (body: unknown) => ({ headers: { 'content-type': 'application/json' }, payload: JSON.stringify(body) });
 const classes = () => modelSpec.classes ?? runtime.metadata.classes;
 
@@ -54,21 +65,38 @@ function refsOf(value: unknown, out: string[] = []): string[] {
 describe('the OpenAPI document', () => {
   it('gives every operation a unique operationId', async () => {
     const ids = operations(await docs()).map(({ method, path, op }) => op.operationId ?? `${method} ${path} has none`);
-    expect(ids.every((id) => /^[A-Za-z][A-Za-z0-9]*$/.test(id)), ids.join(', ')).toBe(true);
+    expect(
+      ids.every((id) => /^[A-Za-z][A-Za-z0-9]*$/.test(id)),
+      ids.join(', '),
+    ).toBe(true);
     expect(new Set(ids).size).toBe(ids.length);
     expect(ids).toEqual(expect.arrayContaining(['predict', 'getLive', 'getReady', 'oipInfer', 'oipModelMetadata', 'sendFeedback']));
   });
 
   it('names its schemas in components.schemas, and every $ref resolves', async () => {
     const doc = await docs();
-    for (const name of ['FeatureRow', 'FeatureRowBatch', 'PredictRequest', 'Prediction', 'PredictResponse', 'ModelRef', 'Error', 'ErrorDetail', 'OipError', 'OipInferRequest', 'OipInferResponse', 'OipModelMetadata'])
+    for (const name of [
+      'FeatureRow',
+      'FeatureRowBatch',
+      'PredictRequest',
+      'Prediction',
+      'PredictResponse',
+      'ModelRef',
+      'Error',
+      'ErrorDetail',
+      'OipError',
+      'OipInferRequest',
+      'OipInferResponse',
+      'OipModelMetadata',
+    ])
       expect(doc.components.schemas[name], name).toBeDefined();
     const refs = refsOf(doc);
     expect(refs.length).toBeGreaterThan(10);
     for (const r of refs) expect(doc.components.schemas[r.replace('#/components/schemas/', '')], r).toBeDefined();
     const predict = doc.paths['/predict']!.post!;
     expect(predict.responses['200']!.content!['application/json']!.schema).toEqual({ $ref: '#/components/schemas/PredictResponse' });
-    for (const status of ['400', '413', '415', '503']) expect(predict.responses[status]!.content!['application/json']!.schema, status).toEqual({ $ref: '#/components/schemas/Error' });
+    for (const status of ['400', '413', '415', '503'])
+      expect(predict.responses[status]!.content!['application/json']!.schema, status).toEqual({ $ref: '#/components/schemas/Error' });
   });
 
   it('types the label as one of the classes (classification), or null (regression)', async () => {
@@ -80,13 +108,14 @@ describe('the OpenAPI document', () => {
   it('documents 413 and 415 of infer, and describes every tag it uses', async () => {
     const doc = await docs();
     for (const path of ['/v2/models/{name}/infer', '/v2/models/{name}/versions/{version}/infer'])
-      for (const status of ['200', '400', '404', '413', '415', '503']) expect(doc.paths[path]!.post!.responses[status], `${path} ${status}`).toBeDefined();
+      for (const status of ['200', '400', '404', '413', '415', '503'])
+        expect(doc.paths[path]!.post!.responses[status], `${path} ${status}`).toBeDefined();
     const used = new Set(operations(doc).flatMap(({ op }) => op.tags ?? []));
     for (const tag of used) expect(doc.tags.find((t) => t.name === tag)?.description, tag).toBeTruthy();
     expect(used).toContain('feedback');
   });
 
-  it('shows the model\'s own answers as 200 examples once it is loaded (none before)', async () => {
+  it("shows the model's own answers as 200 examples once it is loaded (none before)", async () => {
     expect(coldDoc.paths['/predict']!.post!.responses['200']!.content!['application/json']!.examples).toEqual({});
     const doc = await docs();
     const examples = doc.paths['/predict']!.post!.responses['200']!.content!['application/json']!.examples!;
@@ -103,7 +132,11 @@ describe('the OpenAPI document', () => {
     for (const p of batch.predictions) if (modelSpec.task === 'classification') expect(classes()).toContain(p.label);
 
     const infer = doc.paths['/v2/models/{name}/infer']!.post!.responses['200']!.content!['application/json']!.examples!;
-    const res = await app.inject({ method: 'POST', url: `/v2/models/${encodeURIComponent(config.model.name)}/infer`, ...json(exampleInferRequest(modelSpec, exampleRow)) });
+    const res = await app.inject({
+      method: 'POST',
+      url: `/v2/models/${encodeURIComponent(config.model.name)}/infer`,
+      ...json(exampleInferRequest(modelSpec, exampleRow)),
+    });
     expect(res.statusCode, res.body).toBe(200);
     expect(infer.example!.value).toEqual(res.json());
   });

@@ -12,9 +12,19 @@ export interface RawResponse {
 }
 
 /** Bytes of an HTTP/1.1 request; a Host header and Connection: close unless the headers say otherwise (null leaves one out). */
-export function requestBytes(method: string, path: string, headers: Record<string, string | null> = {}, body: Buffer | string = ''): Buffer {
+export function requestBytes(
+  method: string,
+  path: string,
+  headers: Record<string, string | null> = {},
+  body: Buffer | string = '',
+): Buffer {
   const bytes = typeof body === 'string' ? Buffer.from(body) : body;
-  const all: Record<string, string | null> = { host: '127.0.0.1', connection: 'close', ...(bytes.length > 0 || method === 'POST' ? { 'content-length': String(bytes.length) } : {}), ...headers };
+  const all: Record<string, string | null> = {
+    host: '127.0.0.1',
+    connection: 'close',
+    ...(bytes.length > 0 || method === 'POST' ? { 'content-length': String(bytes.length) } : {}),
+    ...headers,
+  };
   const head = Object.entries(all)
     .filter(([, v]) => v !== null)
     .map(([k, v]) => `${k}: ${v}\r\n`)
@@ -23,7 +33,12 @@ export function requestBytes(method: string, path: string, headers: Record<strin
 }
 
 export const jsonRequest = (path: string, body: unknown, headers: Record<string, string | null> = {}): Buffer =>
-  requestBytes('POST', path, { 'content-type': 'application/json', ...headers }, typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body));
+  requestBytes(
+    'POST',
+    path,
+    { 'content-type': 'application/json', ...headers },
+    typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body),
+  );
 
 /** What to send: whole bytes, or a writer that sends them in its own time (slow clients). */
 export type Sending = Buffer | ((socket: Socket) => Promise<void>);
@@ -59,7 +74,12 @@ export function rawRequest(port: number, sending: Sending, giveUpMs = 15_000): P
       const body = data.subarray(end + 4);
       const length = headers['content-length'] === undefined ? undefined : Number(headers['content-length']);
       if (length !== undefined && body.length < length) return null;
-      return { status: Number(statusLine!.split(' ')[1]), headers, body: body.subarray(0, length).toString('utf8'), ms: performance.now() - started };
+      return {
+        status: Number(statusLine!.split(' ')[1]),
+        headers,
+        body: body.subarray(0, length).toString('utf8'),
+        ms: performance.now() - started,
+      };
     };
     socket.on('data', (chunk: Buffer) => {
       data = Buffer.concat([data, chunk]);
@@ -101,7 +121,10 @@ export function expectError(res: RawResponse | null, status: number, named: stri
   expect(res!.headers['content-type'], where).toMatch(/^application\/json/);
   const body = JSON.parse(res!.body) as ErrorBody;
   expect(typeof body.error, where).toBe('string');
-  expect(Object.keys(body).every((k) => k === 'error' || k === 'details'), where).toBe(true);
+  expect(
+    Object.keys(body).every((k) => k === 'error' || k === 'details'),
+    where,
+  ).toBe(true);
   if (body.details !== undefined) {
     expect(Array.isArray(body.details), where).toBe(true);
     for (const d of body.details) expect(typeof d.path === 'string' && typeof d.message === 'string', where).toBe(true);

@@ -60,7 +60,8 @@ describe('a 300 KB body of unknown keys', () => {
     const answers = [];
     for (let i = 0; i < 5; i++) answers.push(await rawRequest(port, request));
     // A fast machine answers the five before the probe has had four answers: keep probing a little (bounded).
-    for (const end = performance.now() + 2000; live.length <= 3 && performance.now() < end; ) await new Promise((resolve) => setTimeout(resolve, 20));
+    for (const end = performance.now() + 2000; live.length <= 3 && performance.now() < end;)
+      await new Promise((resolve) => setTimeout(resolve, 20));
     probing = false;
     probe.destroy();
     delay.disable();
@@ -95,7 +96,9 @@ describe('unknown keys under service.max_keys', () => {
     const answer = JSON.parse(res!.body) as { error: string; details: { row?: number; message: string }[] };
     const unknown = 999 - Object.keys(row()).length;
     expect(answer.details.filter((d) => d.row === 0)).toHaveLength(21);
-    expect(answer.details.find((d) => d.row === 0 && /more unknown keys/.test(d.message))!.message).toMatch(new RegExp(`^${unknown - 20} more unknown keys in this row \\(${unknown} in all\\)`));
+    expect(answer.details.find((d) => d.row === 0 && /more unknown keys/.test(d.message))!.message).toMatch(
+      new RegExp(`^${unknown - 20} more unknown keys in this row \\(${unknown} in all\\)`),
+    );
     expect(answer.details.length).toBeLessThanOrEqual(50);
     expect(answer.error).toMatch(/details list the first 50; \d+ more not listed/);
   });

@@ -16,14 +16,26 @@ import type { FeatureModule, ModelSpec, Row as RuntimeRow } from '../src/schemas
 import { trainAndWriteBundle as runtimeTrain, type TrainConfig, type TrainOptions } from '../src/training.js';
 
 export const SERVICE_DIR = process.env.MLSERVICE_SERVICE_DIR ?? '';
-if (!SERVICE_DIR) throw new Error('MLSERVICE_SERVICE_DIR is not set: point it at a generated (and installed) service, e.g. one made by `node scripts/scaffold.mjs .tmp/iris`.');
+if (!SERVICE_DIR)
+  throw new Error(
+    'MLSERVICE_SERVICE_DIR is not set: point it at a generated (and installed) service, e.g. one made by `node scripts/scaffold.mjs .tmp/iris`.',
+  );
 
 const generated = (await import(pathToFileURL(join(SERVICE_DIR, 'src/schemas/features.ts')).href)) as FeatureModule;
-export const features: FeatureModule = { modelSpec: generated.modelSpec, rowJsonSchema: generated.rowJsonSchema, exampleRow: generated.exampleRow };
+export const features: FeatureModule = {
+  modelSpec: generated.modelSpec,
+  rowJsonSchema: generated.rowJsonSchema,
+  exampleRow: generated.exampleRow,
+};
 export const { modelSpec, rowJsonSchema } = features;
 export const exampleRow: Row = features.exampleRow;
 export type Row = RuntimeRow;
-export const definition: TrainingDefinition = { features, Preprocessor: ExamplePreprocessor, createDataLoader: createCsvDataLoader, train: trainExampleModel };
+export const definition: TrainingDefinition = {
+  features,
+  Preprocessor: ExamplePreprocessor,
+  createDataLoader: createCsvDataLoader,
+  train: trainExampleModel,
+};
 
 export const buildApp = (options: AppOptions) => createApp(features, options);
 export const trainAndWriteBundle = (config: TrainConfig, options?: TrainOptions & { spec?: ModelSpec }) =>

@@ -68,43 +68,49 @@ describe('trainAndWriteBundle', () => {
     expect(second.metadata.model_uuid).not.toBe(first.metadata.model_uuid);
   });
 
-  it.runIf(modelSpec.task === 'regression' || modelSpec.classes !== null)('packs a brought ONNX model with the raw input layout', async () => {
-    // A model over the raw layout (one value per feature): weights chosen here, not learnt.
-    const F = modelSpec.features.length;
-    const C = modelSpec.classes?.length ?? 1;
-    const weights = Array.from({ length: F * C }, (_, k) => ((k % 5) - 2) / 10);
-    const bias = Array.from({ length: C }, (_, c) => c / 10);
-    const bytes = modelSpec.task === 'classification' ? buildSoftmaxRegression({ features: F, outputs: C, weights, bias }) : buildLinearRegression({ features: F, weights, bias });
-    const onnxPath = join(tmp, 'brought.onnx');
-    writeFileSync(onnxPath, bytes);
-    const byo = { ...noGate, model: { ...noGate.model, onnx_path: onnxPath } };
-    const { dir, metadata } = await trainAndWriteBundle(byo, { outDir: join(tmp, 'byo') });
-    expect(readFileSync(join(dir, BUNDLE_FILES.model))).toEqual(Buffer.from(bytes));
-    expect(metadata.training.rows).toBe(0);
-    if (hasData) expect(Object.keys(metadata.metrics).length).toBeGreaterThan(0);
+  it.runIf(modelSpec.task === 'regression' || modelSpec.classes !== null)(
+    'packs a brought ONNX model with the raw input layout',
+    async () => {
+      // A model over the raw layout (one value per feature): weights chosen here, not learnt.
+      const F = modelSpec.features.length;
+      const C = modelSpec.classes?.length ?? 1;
+      const weights = Array.from({ length: F * C }, (_, k) => ((k % 5) - 2) / 10);
+      const bias = Array.from({ length: C }, (_, c) => c / 10);
+      const bytes =
+        modelSpec.task === 'classification'
+          ? buildSoftmaxRegression({ features: F, outputs: C, weights, bias })
+          : buildLinearRegression({ features: F, weights, bias });
+      const onnxPath = join(tmp, 'brought.onnx');
+      writeFileSync(onnxPath, bytes);
+      const byo = { ...noGate, model: { ...noGate.model, onnx_path: onnxPath } };
+      const { dir, metadata } = await trainAndWriteBundle(byo, { outDir: join(tmp, 'byo') });
+      expect(readFileSync(join(dir, BUNDLE_FILES.model))).toEqual(Buffer.from(bytes));
+      expect(metadata.training.rows).toBe(0);
+      if (hasData) expect(Object.keys(metadata.metrics).length).toBeGreaterThan(0);
 
-    // The raw layout of exampleRow, computed here from the spec.
-    const x = modelSpec.features.map((f) => {
-      const v = Object.hasOwn(exampleRow, f.name) ? (exampleRow as Record<string, unknown>)[f.name] : f.default;
-      if (f.type === 'boolean') return v ? 1 : 0;
-      if (f.type === 'category') return f.values!.indexOf(String(v));
-      if (f.type === 'string') return 0;
-      return Number(v);
-    });
-    const z = Array.from({ length: C }, (_, c) => bias[c]! + x.reduce((s, xj, j) => s + xj * weights[j * C + c]!, 0));
-    const runtime = new OnnxModelRuntime({ dir });
-    await runtime.load();
-    const [p] = await runtime.predict([exampleRow], C);
-    await runtime.close();
-    if (modelSpec.task === 'regression') {
-      expect(p!.value).toBeCloseTo(z[0]!, 3);
-    } else {
-      const max = Math.max(...z);
-      const sum = z.reduce((a, v) => a + Math.exp(v - max), 0);
-      modelSpec.classes!.forEach((c, i) => expect(p!.probabilities![c]).toBeCloseTo(Math.exp(z[i]! - max) / sum, 5));
-      expect(p!.label).toBe(modelSpec.classes![z.indexOf(max)]);
-    }
-  });
+      // The raw layout of exampleRow, computed here from the spec.
+      const x = modelSpec.features.map((f) => {
+        const v = Object.hasOwn(exampleRow, f.name) ? (exampleRow as Record<string, unknown>)[f.name] : f.default;
+        if (f.type === 'boolean') return v ? 1 : 0;
+        if (f.type === 'category') return f.values!.indexOf(String(v));
+        if (f.type === 'string') return 0;
+        return Number(v);
+      });
+      const z = Array.from({ length: C }, (_, c) => bias[c]! + x.reduce((s, xj, j) => s + xj * weights[j * C + c]!, 0));
+      const runtime = new OnnxModelRuntime({ dir });
+      await runtime.load();
+      const [p] = await runtime.predict([exampleRow], C);
+      await runtime.close();
+      if (modelSpec.task === 'regression') {
+        expect(p!.value).toBeCloseTo(z[0]!, 3);
+      } else {
+        const max = Math.max(...z);
+        const sum = z.reduce((a, v) => a + Math.exp(v - max), 0);
+        modelSpec.classes!.forEach((c, i) => expect(p!.probabilities![c]).toBeCloseTo(Math.exp(z[i]! - max) / sum, 5));
+        expect(p!.label).toBe(modelSpec.classes![z.indexOf(max)]);
+      }
+    },
+  );
 });
 
 describe('split', () => {
@@ -133,21 +139,28 @@ describe.runIf(hasData)('CsvDataLoader', () => {
     cells[col] = 'not-a-number';
     const path = join(tmp, 'bad.csv');
     writeFileSync(path, [header, lines[2]!, cells.join(',')].join('\n'));
-    await expect(new CsvDataLoader(path, features).load()).rejects.toThrow(`${path} line 3, column ${JSON.stringify(numeric!.name)}: expected a`);
+    await expect(new CsvDataLoader(path, features).load()).rejects.toThrow(
+      `${path} line 3, column ${JSON.stringify(numeric!.name)}: expected a`,
+    );
   });
 
   const required = modelSpec.features.filter((f) => f.required && f.default === undefined);
-  it.runIf(required.length > 0)('names the line and column of every required feature left empty (any name, __proto__ included)', async () => {
-    const table = parse(readFileSync(dataPath, 'utf8'), { relax_column_count: true }) as string[][];
-    const quote = (cells: string[]) => cells.map((c) => `"${c.replace(/"/g, '""')}"`).join(',');
-    for (const f of required) {
-      const blank = [...table[1]!];
-      blank[table[0]!.indexOf(f.name)] = '';
-      const path = join(tmp, 'blank.csv');
-      writeFileSync(path, [quote(table[0]!), quote(table[2]!), quote(blank)].join('\n'));
-      await expect(new CsvDataLoader(path, features).load(), f.name).rejects.toThrow(`${path} line 3, column ${JSON.stringify(f.name)}: is required`);
-    }
-  });
+  it.runIf(required.length > 0)(
+    'names the line and column of every required feature left empty (any name, __proto__ included)',
+    async () => {
+      const table = parse(readFileSync(dataPath, 'utf8'), { relax_column_count: true }) as string[][];
+      const quote = (cells: string[]) => cells.map((c) => `"${c.replace(/"/g, '""')}"`).join(',');
+      for (const f of required) {
+        const blank = [...table[1]!];
+        blank[table[0]!.indexOf(f.name)] = '';
+        const path = join(tmp, 'blank.csv');
+        writeFileSync(path, [quote(table[0]!), quote(table[2]!), quote(blank)].join('\n'));
+        await expect(new CsvDataLoader(path, features).load(), f.name).rejects.toThrow(
+          `${path} line 3, column ${JSON.stringify(f.name)}: is required`,
+        );
+      }
+    },
+  );
 
   it('names a missing target column', async () => {
     const path = join(tmp, 'no-target.csv');

@@ -53,12 +53,18 @@ describe('createBodyValidator', () => {
   });
 
   it('validates a feature named __proto__ like any other', () => {
-    expect(detailsOf(row('{"__proto__": 2, "count": 3, "colour": "red"}'))).toEqual([{ path: '/__proto__', field: '__proto__', message: 'must be <= 1; got 2' }]);
-    expect(detailsOf(row('{"count": 3, "colour": "red"}'))).toEqual([{ path: '/__proto__', field: '__proto__', message: 'is required (number between 0 and 1)' }]);
+    expect(detailsOf(row('{"__proto__": 2, "count": 3, "colour": "red"}'))).toEqual([
+      { path: '/__proto__', field: '__proto__', message: 'must be <= 1; got 2' },
+    ]);
+    expect(detailsOf(row('{"count": 3, "colour": "red"}'))).toEqual([
+      { path: '/__proto__', field: '__proto__', message: 'is required (number between 0 and 1)' },
+    ]);
   });
 
   it('says what is allowed and what was received, per keyword', () => {
-    const details = detailsOf(row('{"__proto__": "x", "count": 1.5, "colour": "blue", "flag": "yes", "a/b~c": null, "id": "", "shade": 1}'));
+    const details = detailsOf(
+      row('{"__proto__": "x", "count": 1.5, "colour": "blue", "flag": "yes", "a/b~c": null, "id": "", "shade": 1}'),
+    );
     expect(details).toEqual([
       { path: '/__proto__', field: '__proto__', message: 'expected number; got "x"' },
       { path: '/count', field: 'count', message: 'expected integer; got 1.5' },
@@ -66,19 +72,31 @@ describe('createBodyValidator', () => {
       { path: '/flag', field: 'flag', message: 'expected boolean; got "yes"' },
       { path: '/a~1b~0c', field: 'a/b~c', message: 'expected number; got null' },
       { path: '/id', field: 'id', message: 'must be at least 1 character long; got ""' },
-      { path: '/shade', field: 'shade', message: 'unknown feature "shade"; allowed: "__proto__", "count", "colour", "flag", "constructor", "a/b~c", "secret", "id"' },
+      {
+        path: '/shade',
+        field: 'shade',
+        message: 'unknown feature "shade"; allowed: "__proto__", "count", "colour", "flag", "constructor", "a/b~c", "secret", "id"',
+      },
     ]);
-    expect(detailsOf(row('{"__proto__": 0, "count": 3, "colour": "red", "id": true}'))[0]!.message).toBe('expected string or integer; got true');
+    expect(detailsOf(row('{"__proto__": 0, "count": 3, "colour": "red", "id": true}'))[0]!.message).toBe(
+      'expected string or integer; got true',
+    );
   });
 
   it('names the row in a batch, and limits the batch size', () => {
-    expect(detailsOf([row(GOOD), row('{"__proto__": 0, "count": 11, "colour": "red"}')])).toEqual([{ path: '/1/count', field: 'count', row: 1, message: 'must be <= 10; got 11' }]);
+    expect(detailsOf([row(GOOD), row('{"__proto__": 0, "count": 11, "colour": "red"}')])).toEqual([
+      { path: '/1/count', field: 'count', row: 1, message: 'must be <= 10; got 11' },
+    ]);
     const over = check([row(GOOD), row(GOOD), row(GOOD), row(GOOD)]);
-    expect('error' in over && over.error.message).toBe('a batch of 4 rows is over the limit of 3 rows (service.max_batch_size); split it into smaller requests');
+    expect('error' in over && over.error.message).toBe(
+      'a batch of 4 rows is over the limit of 3 rows (service.max_batch_size); split it into smaller requests',
+    );
   });
 
   it('never quotes the value of a redacted feature in the one-sentence error', () => {
     const result = check(row('{"__proto__": 0, "count": 3, "colour": "red", "secret": 99}'));
-    expect('error' in result && result.error.message).toBe('invalid request body: one problem; first at /secret: invalid value (see details)');
+    expect('error' in result && result.error.message).toBe(
+      'invalid request body: one problem; first at /secret: invalid value (see details)',
+    );
   });
 });

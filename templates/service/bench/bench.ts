@@ -106,12 +106,20 @@ async function start(name: string, entry: string, path: string, tmp: string, env
   const stdoutFile = join(tmp, `${name.replace(/\W+/g, '-')}.stdout.log`);
   const out = openSync(stdoutFile, 'w');
   const started = performance.now();
-  const child = spawn(process.execPath, [...NODE_FLAGS, entry], { cwd: ROOT, env: { ...process.env, ...env, HOST: '127.0.0.1', PORT: String(port) }, stdio: ['ignore', out, 'inherit'] });
+  const child = spawn(process.execPath, [...NODE_FLAGS, entry], {
+    cwd: ROOT,
+    env: { ...process.env, ...env, HOST: '127.0.0.1', PORT: String(port) },
+    stdio: ['ignore', out, 'inherit'],
+  });
   closeSync(out);
   const deadline = Date.now() + 30_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`${name}: exited with code ${child.exitCode} before it was ready (stdout in ${stdoutFile})`);
-    const ready = await fetch(`http://127.0.0.1:${port}/health/ready`).then((r) => r.status === 200, () => false);
+    if (child.exitCode !== null)
+      throw new Error(`${name}: exited with code ${child.exitCode} before it was ready (stdout in ${stdoutFile})`);
+    const ready = await fetch(`http://127.0.0.1:${port}/health/ready`).then(
+      (r) => r.status === 200,
+      () => false,
+    );
     if (ready) break;
     if (Date.now() > deadline) throw new Error(`${name}: not ready within 30 s`);
     await new Promise((resolve) => setTimeout(resolve, 10));
@@ -139,16 +147,30 @@ interface Figures {
 
 async function load(server: Server, body: string, rows: number): Promise<Figures> {
   const pid = server.child.pid!;
-  const opts = { url: `http://127.0.0.1:${server.port}${server.path}`, method: 'POST', headers: { 'content-type': 'application/json' }, body, connections: Number(values.connections) };
+  const opts = {
+    url: `http://127.0.0.1:${server.port}${server.path}`,
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body,
+    connections: Number(values.connections),
+  };
   const check = (r: AutocannonResult) => {
-    if (r.non2xx > 0 || r.errors > 0 || r.timeouts > 0) throw new Error(`${server.name}: ${r.non2xx} non-2xx answers, ${r.errors} errors, ${r.timeouts} timeouts`);
+    if (r.non2xx > 0 || r.errors > 0 || r.timeouts > 0)
+      throw new Error(`${server.name}: ${r.non2xx} non-2xx answers, ${r.errors} errors, ${r.timeouts} timeouts`);
   };
   if (Number(values.warmup) > 0) check(await autocannon({ ...opts, duration: Number(values.warmup) }));
   const cpuBefore = cpuMicros(pid);
   const r = await autocannon({ ...opts, duration: Number(values.seconds) });
   const cpu = cpuMicros(pid) - cpuBefore;
   check(r);
-  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, rowsPerSec: r.requests.average * rows, cpuUs: cpu / Math.max(1, r['2xx']), rss: rssMb(pid) };
+  return {
+    rps: r.requests.average,
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    rowsPerSec: r.requests.average * rows,
+    cpuUs: cpu / Math.max(1, r['2xx']),
+    rss: rssMb(pid),
+  };
 }
 
 /** How many stdout lines of a file are prediction records. */
@@ -181,7 +203,13 @@ async function main(): Promise<void> {
     let modelDir = resolve(ROOT, config.model.dir);
     if (!existsSync(join(modelDir, BUNDLE_FILES.metadata))) {
       console.log(`no model bundle in ${config.model.dir}: training one into ${tmp}`);
-      modelDir = (await trainAndWriteBundle(await trainingDefinition(), { ...config, model: { ...config.model, quality_gate: {} } }, { outDir: join(tmp, 'bundle') })).dir;
+      modelDir = (
+        await trainAndWriteBundle(
+          await trainingDefinition(),
+          { ...config, model: { ...config.model, quality_gate: {} } },
+          { outDir: join(tmp, 'bundle') },
+        )
+      ).dir;
     }
     const batchSize = Math.min(Number(values.batch), config.service.max_batch_size);
     const row = (i: number) => (modelSpec.idField ? { ...exampleRow, [modelSpec.idField]: `e-${i}` } : exampleRow);
@@ -208,7 +236,9 @@ async function main(): Promise<void> {
     servers.push(await start('echo', 'dist/bench/echo-server.js', '/echo', tmp, {}));
     servers.push(await start('/predict', 'dist/src/server.js', '/predict', tmp, env));
     if (values.fluentd) {
-      receiver = fork(fileURLToPath(new URL('./fluent-receiver.js', import.meta.url)), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      receiver = fork(fileURLToPath(new URL('./fluent-receiver.js', import.meta.url)), [], {
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      });
       procs.push(receiver);
       const receiverPort = await new Promise<number>((resolve) =>
         receiver!.on('message', (m: { port?: number; count?: number }) => {
@@ -267,28 +297,55 @@ async function main(): Promise<void> {
     console.log('');
     const oneRatio = med(1, 0, 'rps') / med(0, 0, 'rps');
     const batchRatio = med(1, 1, 'rps') / med(0, 1, 'rps');
-    goal(oneRatio >= TARGETS.oneRowRatio, `/predict one row ÷ echo one row: ${oneRatio.toFixed(2)} of req/s (target >= ${TARGETS.oneRowRatio}); CPU per request echo ${med(0, 0, 'cpuUs').toFixed(0)} µs, /predict ${med(1, 0, 'cpuUs').toFixed(0)} µs`);
-    goal(batchRatio >= TARGETS.batchRatio, `/predict ${bodies[1]!.label} ÷ echo ${bodies[1]!.label}: ${batchRatio.toFixed(2)} of req/s (target >= ${TARGETS.batchRatio}); ${med(1, 1, 'rowsPerSec').toFixed(0)} rows/s`);
-    goal(med(1, 0, 'p99') <= TARGETS.oneRowP99Ms, `/predict one row p99: ${med(1, 0, 'p99')} ms at ${values.connections} connections (target <= ${TARGETS.oneRowP99Ms} ms)`);
+    goal(
+      oneRatio >= TARGETS.oneRowRatio,
+      `/predict one row ÷ echo one row: ${oneRatio.toFixed(2)} of req/s (target >= ${TARGETS.oneRowRatio}); CPU per request echo ${med(0, 0, 'cpuUs').toFixed(0)} µs, /predict ${med(1, 0, 'cpuUs').toFixed(0)} µs`,
+    );
+    goal(
+      batchRatio >= TARGETS.batchRatio,
+      `/predict ${bodies[1]!.label} ÷ echo ${bodies[1]!.label}: ${batchRatio.toFixed(2)} of req/s (target >= ${TARGETS.batchRatio}); ${med(1, 1, 'rowsPerSec').toFixed(0)} rows/s`,
+    );
+    goal(
+      med(1, 0, 'p99') <= TARGETS.oneRowP99Ms,
+      `/predict one row p99: ${med(1, 0, 'p99')} ms at ${values.connections} connections (target <= ${TARGETS.oneRowP99Ms} ms)`,
+    );
     for (let b = 0; b < bodies.length; b++) {
       const s = spread(figures[1]![b]!.map((f) => f.rps));
-      goal(s <= TARGETS.spread, `/predict ${bodies[b]!.label}: rounds within ${pct(s)} of their median (target <= ${pct(TARGETS.spread)}; echo: ${pct(spread(figures[0]![b]!.map((f) => f.rps)))}, the machine's own noise)`);
+      goal(
+        s <= TARGETS.spread,
+        `/predict ${bodies[b]!.label}: rounds within ${pct(s)} of their median (target <= ${pct(TARGETS.spread)}; echo: ${pct(spread(figures[0]![b]!.map((f) => f.rps)))}, the machine's own noise)`,
+      );
     }
-    goal(rssAfter[1]! <= TARGETS.rssMb, `/predict RSS after all rounds: ${rssAfter[1]!.toFixed(0)} MB (target <= ${TARGETS.rssMb} MB); echo ${rssAfter[0]!.toFixed(0)} MB`);
-    goal(servers[1]!.readyMs <= TARGETS.readyMs, `/predict ready ${servers[1]!.readyMs.toFixed(0)} ms after start (GET /health/ready 200; target <= ${TARGETS.readyMs} ms)`);
+    goal(
+      rssAfter[1]! <= TARGETS.rssMb,
+      `/predict RSS after all rounds: ${rssAfter[1]!.toFixed(0)} MB (target <= ${TARGETS.rssMb} MB); echo ${rssAfter[0]!.toFixed(0)} MB`,
+    );
+    goal(
+      servers[1]!.readyMs <= TARGETS.readyMs,
+      `/predict ready ${servers[1]!.readyMs.toFixed(0)} ms after start (GET /health/ready 200; target <= ${TARGETS.readyMs} ms)`,
+    );
     for (let i = 1; i < servers.length; i++) {
       const s = servers[i]!;
-      goal(codes[i] === 0 && (lines[i] === predicted[i] || Number.isNaN(predicted[i])), `${s.name}: exit code ${codes[i]} after SIGTERM; ${lines[i]} prediction lines on stdout for ${predicted[i]} rows predicted`);
+      goal(
+        codes[i] === 0 && (lines[i] === predicted[i] || Number.isNaN(predicted[i])),
+        `${s.name}: exit code ${codes[i]} after SIGTERM; ${lines[i]} prediction lines on stdout for ${predicted[i]} rows predicted`,
+      );
     }
     if (values.fluentd) {
       const got = await received();
       for (let b = 0; b < bodies.length; b++) {
         const cost = 1 - med(2, b, 'rps') / med(1, b, 'rps');
         const cpuCost = 1 - med(1, b, 'cpuUs') / med(2, b, 'cpuUs');
-        goal(cpuCost <= TARGETS.fluentdCost, `fluentd on, ${bodies[b]!.label}: costs ${pct(cpuCost)} of CPU-bound throughput (whole-process CPU ${med(1, b, 'cpuUs').toFixed(0)} -> ${med(2, b, 'cpuUs').toFixed(0)} µs/req; target <= ${pct(TARGETS.fluentdCost)}); req/s ${pct(cost)} lower`);
+        goal(
+          cpuCost <= TARGETS.fluentdCost,
+          `fluentd on, ${bodies[b]!.label}: costs ${pct(cpuCost)} of CPU-bound throughput (whole-process CPU ${med(1, b, 'cpuUs').toFixed(0)} -> ${med(2, b, 'cpuUs').toFixed(0)} µs/req; target <= ${pct(TARGETS.fluentdCost)}); req/s ${pct(cost)} lower`,
+        );
       }
       // at-least-once: a re-sent chunk may arrive twice (same event_id), so more records than rows is no loss
-      goal(fluentdDropped === 0 && got >= predicted[2]!, `fluentd: ${got} records received for ${predicted[2]} rows predicted (${fluentdDropped} dropped by the forwarder${fluentdDropped ? ', buffer full: it forwards fewer records per second than it was given' : ''}${got > predicted[2]! ? `; ${got - predicted[2]!} re-sent duplicates` : ''})`);
+      goal(
+        fluentdDropped === 0 && got >= predicted[2]!,
+        `fluentd: ${got} records received for ${predicted[2]} rows predicted (${fluentdDropped} dropped by the forwarder${fluentdDropped ? ', buffer full: it forwards fewer records per second than it was given' : ''}${got > predicted[2]! ? `; ${got - predicted[2]!} re-sent duplicates` : ''})`,
+      );
     }
     if (missed > 0) {
       console.log(`\n${missed} target(s) missed (figures of a busy machine vary: the ratios above are from this one run)`);

@@ -39,12 +39,14 @@ afterAll(async () => {
 /** The example row with some features changed or removed (own properties: any feature name stays data). */
 function row(changes: Record<string, unknown> = {}, remove: string[] = []): Record<string, unknown> {
   const r: Record<string, unknown> = {};
-  for (const [k, v] of [...Object.entries(exampleRow), ...Object.entries(changes)]) Object.defineProperty(r, k, { value: v, enumerable: true, writable: true, configurable: true });
+  for (const [k, v] of [...Object.entries(exampleRow), ...Object.entries(changes)])
+    Object.defineProperty(r, k, { value: v, enumerable: true, writable: true, configurable: true });
   for (const k of remove) delete r[k];
   return r;
 }
 
-const predict = (body: unknown) => app.inject({ method: 'POST', url: '/predict', payload: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+const predict = (body: unknown) =>
+  app.inject({ method: 'POST', url: '/predict', payload: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
 const fields = (res: { json: () => { details?: { field?: string }[] } }) => (res.json().details ?? []).map((d) => d.field);
 
 describe('POST /predict', () => {
@@ -59,18 +61,29 @@ describe('POST /predict', () => {
     }
   });
 
-  it.each(modelSpec.features.filter((f) => f.required && f.default === undefined).map((f) => [f.name]))('refuses a row without %s, naming it', async (name) => {
-    const res = await predict(row({}, [name]));
-    expect(res.statusCode).toBe(400);
-    expect(fields(res)).toContain(name);
-  });
+  it.each(modelSpec.features.filter((f) => f.required && f.default === undefined).map((f) => [f.name]))(
+    'refuses a row without %s, naming it',
+    async (name) => {
+      const res = await predict(row({}, [name]));
+      expect(res.statusCode).toBe(400);
+      expect(fields(res)).toContain(name);
+    },
+  );
 
-  it.each(modelSpec.features.map((f) => [f.name, f.type === 'string' || f.type === 'category' ? 12 : 'abc']))('refuses a wrong type for %s, naming it and what was received', async (name, wrong) => {
-    const res = await predict(row({ [name]: wrong }));
-    expect(res.statusCode).toBe(400);
-    expect(fields(res)).toContain(name);
-    expect(res.json().details.map((d: { message: string }) => d.message).join("\n")).toContain(`got ${JSON.stringify(wrong)}`);
-  });
+  it.each(modelSpec.features.map((f) => [f.name, f.type === 'string' || f.type === 'category' ? 12 : 'abc']))(
+    'refuses a wrong type for %s, naming it and what was received',
+    async (name, wrong) => {
+      const res = await predict(row({ [name]: wrong }));
+      expect(res.statusCode).toBe(400);
+      expect(fields(res)).toContain(name);
+      expect(
+        res
+          .json()
+          .details.map((d: { message: string }) => d.message)
+          .join('\n'),
+      ).toContain(`got ${JSON.stringify(wrong)}`);
+    },
+  );
 
   it('refuses an unknown feature, naming it', async () => {
     let unknown = 'colour';

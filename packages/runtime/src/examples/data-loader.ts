@@ -57,7 +57,9 @@ export class CsvDataLoader implements DataLoader {
     try {
       text = readFileSync(path, 'utf8');
     } catch (e) {
-      throw new Error(`cannot read the training data ${path} (${(e as Error).message}). Fix: set training.data in config.yaml to your CSV file.`);
+      throw new Error(
+        `cannot read the training data ${path} (${(e as Error).message}). Fix: set training.data in config.yaml to your CSV file.`,
+      );
     }
     // Records as arrays (not `columns: true`): the header is read here, so a column named `__proto__`
     // cannot land on an object prototype.
@@ -72,10 +74,14 @@ export class CsvDataLoader implements DataLoader {
     const column = new Map(header.map((name, i) => [name.trim(), i]));
     const targetAt = column.get(spec.target);
     if (targetAt === undefined)
-      throw new Error(`${path} has no column ${JSON.stringify(spec.target)} (the target in features.yaml); its columns are ${header.map((h) => JSON.stringify(h)).join(', ')}.`);
+      throw new Error(
+        `${path} has no column ${JSON.stringify(spec.target)} (the target in features.yaml); its columns are ${header.map((h) => JSON.stringify(h)).join(', ')}.`,
+      );
     for (const f of spec.features)
       if (!column.has(f.name) && f.required && f.default === undefined)
-        throw new Error(`${path} has no column ${JSON.stringify(f.name)}, a required feature. Fix: add the column or make the feature optional in features.yaml.`);
+        throw new Error(
+          `${path} has no column ${JSON.stringify(f.name)}, a required feature. Fix: add the column or make the feature optional in features.yaml.`,
+        );
 
     const rows: Row[] = [];
     const targets: (string | number)[] = [];

@@ -66,7 +66,11 @@ function featureState(f: FeatureSpec, rows: Row[], encoding: Encoding): FeatureS
       return { name: f.name, kind: 'number', mean, std, fill };
     }
     case 'boolean':
-      return { name: f.name, kind: 'boolean', fill: def !== undefined ? toNumber(def) : encoding === 'standardize' ? meanOf(rows, f.name).mean : 0 };
+      return {
+        name: f.name,
+        kind: 'boolean',
+        fill: def !== undefined ? toNumber(def) : encoding === 'standardize' ? meanOf(rows, f.name).mean : 0,
+      };
     case 'category': {
       const values = [...(f.values ?? [])];
       if (encoding === 'raw') return { name: f.name, kind: 'index', values, fill: def !== undefined ? values.indexOf(String(def)) : -1 };
@@ -121,12 +125,18 @@ export class ExamplePreprocessor implements Preprocessor {
 
   /** Learns means and standard deviations from the training rows. */
   static fit(rows: Row[], spec: ModelSpec): ExamplePreprocessor {
-    return ExamplePreprocessor.build(spec.features.map((f) => featureState(f, rows, 'standardize')), 'standardize');
+    return ExamplePreprocessor.build(
+      spec.features.map((f) => featureState(f, rows, 'standardize')),
+      'standardize',
+    );
   }
 
   /** The input layout of a brought model: features in order, numbers as-is, booleans 0/1, categories as index. */
   static raw(rows: Row[], spec: ModelSpec): ExamplePreprocessor {
-    return ExamplePreprocessor.build(spec.features.map((f) => featureState(f, rows, 'raw')), 'raw');
+    return ExamplePreprocessor.build(
+      spec.features.map((f) => featureState(f, rows, 'raw')),
+      'raw',
+    );
   }
 
   static fromState(state: unknown): ExamplePreprocessor {
@@ -134,7 +144,8 @@ export class ExamplePreprocessor implements Preprocessor {
     if (!s || typeof s !== 'object' || s.version !== 1 || !Array.isArray(s.features)) throw new Error('not a version-1 preprocessor state');
     for (const f of s.features) {
       const ok =
-        f && typeof f.name === 'string' &&
+        f &&
+        typeof f.name === 'string' &&
         ((f.kind === 'number' && [f.mean, f.std, f.fill].every(Number.isFinite) && f.std !== 0) ||
           (f.kind === 'boolean' && Number.isFinite(f.fill)) ||
           ((f.kind === 'one_hot' || f.kind === 'index') && Array.isArray(f.values) && f.values.every((v) => typeof v === 'string')) ||

@@ -11,7 +11,10 @@ export const trainExampleModel: Trainer = (X: Float32Array, y: number[], options
   if (n === 0) throw new Error('no training rows');
   if (X.length % n !== 0) throw new Error(`X has ${X.length} values, not a multiple of ${n} rows`);
   const width = X.length / n;
-  if (width === 0) throw new Error('the preprocessor produces no input values (only string features?): encode at least one feature in src/contract/preprocessor.ts');
+  if (width === 0)
+    throw new Error(
+      'the preprocessor produces no input values (only string features?): encode at least one feature in src/contract/preprocessor.ts',
+    );
   if (options.task === 'classification') {
     const classes = options.classes ?? [];
     if (classes.length < 2) throw new Error(`classification needs at least 2 classes; got ${classes.length}`);
@@ -41,7 +44,7 @@ function softmaxLoss(X: Float32Array, y: number[], F: number, C: number, params:
       if (z > max) max = z;
     }
     let sum = 0;
-    for (let c = 0; c < C; c++) sum += (logits[c] = Math.exp(logits[c]! - max));
+    for (let c = 0; c < C; c++) sum += logits[c] = Math.exp(logits[c]! - max);
     const yi = y[i]!;
     loss -= Math.log(Math.max(logits[yi]! / sum, 1e-300));
     if (!grad) continue;
@@ -59,7 +62,13 @@ function softmaxLoss(X: Float32Array, y: number[], F: number, C: number, params:
   return loss / n + 0.5 * l2 * penalty;
 }
 
-function softmaxRegression(X: Float32Array, y: number[], F: number, C: number, o: TrainerOptions): { weights: Float32Array; bias: Float32Array } {
+function softmaxRegression(
+  X: Float32Array,
+  y: number[],
+  F: number,
+  C: number,
+  o: TrainerOptions,
+): { weights: Float32Array; bias: Float32Array } {
   for (const c of y) if (!Number.isInteger(c) || c < 0 || c >= C) throw new Error(`class index ${c} outside 0..${C - 1}`);
   const l2 = o.l2 ?? 1e-3;
   const rand = seededRandom(o.seed);

@@ -26,7 +26,14 @@ export interface FeedbackMonitorOptions {
 }
 
 export type FeedbackOutcome =
-  | { matched: true; record: FeedbackRecord; prediction: StoredPrediction; by: 'request_id' | 'entity_id'; judgement: Judgement; counted: boolean }
+  | {
+      matched: true;
+      record: FeedbackRecord;
+      prediction: StoredPrediction;
+      by: 'request_id' | 'entity_id';
+      judgement: Judgement;
+      counted: boolean;
+    }
   | { matched: false; record: FeedbackRecord; reason: string };
 
 export interface FeedbackStats {
@@ -85,7 +92,14 @@ export class FeedbackMonitor {
         this.rolling.add(judgement.correct !== undefined ? (judgement.correct ? 1 : 0) : judgement.abs_error!);
       }
       this.received.matched++;
-      outcome = { matched: true, record: feedbackRecord(this.service, input, { prediction, by, judgement, counted }, now), prediction, by, judgement, counted };
+      outcome = {
+        matched: true,
+        record: feedbackRecord(this.service, input, { prediction, by, judgement, counted }, now),
+        prediction,
+        by,
+        judgement,
+        counted,
+      };
     } else {
       this.received.unmatched++;
       outcome = { matched: false, record: feedbackRecord(this.service, input, null, now), reason: found.reason };
@@ -124,7 +138,9 @@ export class FeedbackMonitor {
       const p = this.store.byRequest(input.request_id, row);
       if (p) {
         if (input.entity_id !== undefined && p.entityId !== null && p.entityId !== String(input.entity_id))
-          return { reason: `request_id ${JSON.stringify(input.request_id)} row ${row} was predicted for entity_id ${JSON.stringify(p.entityId)}, not ${JSON.stringify(String(input.entity_id))}` };
+          return {
+            reason: `request_id ${JSON.stringify(input.request_id)} row ${row} was predicted for entity_id ${JSON.stringify(p.entityId)}, not ${JSON.stringify(String(input.entity_id))}`,
+          };
         return { prediction: p, by: 'request_id' };
       }
       const first = row > 0 ? this.store.byRequest(input.request_id, 0) : undefined;
@@ -139,6 +155,8 @@ export class FeedbackMonitor {
       if (p) return { prediction: p, by: 'entity_id' };
       reasons.push(`no recent prediction with entity_id ${JSON.stringify(input.entity_id)}`);
     }
-    return { reason: `${reasons.join(', and ')}; ${held}. The feedback was logged unmatched (matched: false) for a later join in Elasticsearch` };
+    return {
+      reason: `${reasons.join(', and ')}; ${held}. The feedback was logged unmatched (matched: false) for a later join in Elasticsearch`,
+    };
   }
 }

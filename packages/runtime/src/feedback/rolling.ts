@@ -51,7 +51,9 @@ export class RollingPerformance {
 
   figures(): RollingFigures {
     const mean = this.mean();
-    return this.task === 'classification' ? { window: this.window, count: this.filled, accuracy: mean } : { window: this.window, count: this.filled, mae: mean };
+    return this.task === 'classification'
+      ? { window: this.window, count: this.filled, accuracy: mean }
+      : { window: this.window, count: this.filled, mae: mean };
   }
 
   reset(): void {

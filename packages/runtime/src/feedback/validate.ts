@@ -69,20 +69,33 @@ export function feedbackBodySchema(spec: ModelSpec, maxBatchSize: number, classe
 
 export type FeedbackCheck = { input: FeedbackInput } | { error: HttpError };
 
-
 /**
  * The body check, compiled once. `classes()` gives the classes when features.yaml leaves them to the
  * training data (then the loaded model's classes are checked after the schema).
  */
-export function createFeedbackValidator(spec: ModelSpec, maxBatchSize: number, classes: () => string[] | null = () => spec.classes): (body: unknown) => FeedbackCheck {
+export function createFeedbackValidator(
+  spec: ModelSpec,
+  maxBatchSize: number,
+  classes: () => string[] | null = () => spec.classes,
+): (body: unknown) => FeedbackCheck {
   const schema = feedbackBodySchema(spec, maxBatchSize);
   const allowed = Object.keys(schema.properties as object);
   // strictNumbers: 1e400 parses to Infinity, which is no truth value and no ID.
-  const ajv = new Ajv({ allErrors: true, ownProperties: true, strict: false, strictNumbers: true, verbose: true, coerceTypes: false, useDefaults: false });
+  const ajv = new Ajv({
+    allErrors: true,
+    ownProperties: true,
+    strict: false,
+    strictNumbers: true,
+    verbose: true,
+    coerceTypes: false,
+    useDefaults: false,
+  });
   const validate = ajv.compile(schema);
   const unknownHint = `allowed: ${quoteList(allowed)}`;
   const truth = truthField(spec);
-  const idHint = spec.idField ? 'request_id (the request_id of the /predict answer) or entity_id' : 'request_id (the request_id of the /predict answer)';
+  const idHint = spec.idField
+    ? 'request_id (the request_id of the /predict answer) or entity_id'
+    : 'request_id (the request_id of the /predict answer)';
 
   const describe = (e: ErrorObject): ErrorDetail => {
     let field = e.instancePath ? e.instancePath.slice(1).split('/')[0]! : undefined;
@@ -103,7 +116,10 @@ export function createFeedbackValidator(spec: ModelSpec, maxBatchSize: number, c
       case 'required':
         field = String(e.params.missingProperty);
         path = `/${field}`;
-        message = truth === 'label' ? `is required: the true class${spec.classes ? `, one of ${quoteList(spec.classes)}` : ''}` : 'is required: the true value (a number)';
+        message =
+          truth === 'label'
+            ? `is required: the true class${spec.classes ? `, one of ${quoteList(spec.classes)}` : ''}`
+            : 'is required: the true value (a number)';
         break;
       case 'type':
         message = field === undefined ? `expected a JSON object; ${got()}` : `expected ${[e.params.type].flat().join(' or ')}; ${got()}`;
@@ -136,23 +152,38 @@ export function createFeedbackValidator(spec: ModelSpec, maxBatchSize: number, c
   const refuse = (details: ErrorDetail[]): { error: HttpError } => {
     const first = details[0]!;
     const count = details.length === 1 ? 'one problem' : `${details.length} problems`;
-    const shown = details.length > MAX_DETAILS ? ` (details list the first ${MAX_DETAILS}; ${details.length - MAX_DETAILS} more not listed)` : '';
-    return { error: new HttpError(400, `invalid feedback body: ${count}${shown}; first at ${first.path || '/'}: ${first.message}`, details.slice(0, MAX_DETAILS)) };
+    const shown =
+      details.length > MAX_DETAILS ? ` (details list the first ${MAX_DETAILS}; ${details.length - MAX_DETAILS} more not listed)` : '';
+    return {
+      error: new HttpError(
+        400,
+        `invalid feedback body: ${count}${shown}; first at ${first.path || '/'}: ${first.message}`,
+        details.slice(0, MAX_DETAILS),
+      ),
+    };
   };
 
   /** The schema's problems; unknown fields beyond MAX_ROW_DETAILS are counted in one detail. */
   const schemaProblems = (): ErrorDetail[] => {
     const details: ErrorDetail[] = [];
     let unknown = 0;
-    for (const e of validate.errors ?? []) if (e.keyword !== 'additionalProperties' || ++unknown <= MAX_ROW_DETAILS) details.push(describe(e));
-    if (unknown > MAX_ROW_DETAILS) details.push({ path: '', message: `${unknown - MAX_ROW_DETAILS} more unknown fields (${unknown} in all), not listed; ${unknownHint}` });
+    for (const e of validate.errors ?? [])
+      if (e.keyword !== 'additionalProperties' || ++unknown <= MAX_ROW_DETAILS) details.push(describe(e));
+    if (unknown > MAX_ROW_DETAILS)
+      details.push({
+        path: '',
+        message: `${unknown - MAX_ROW_DETAILS} more unknown fields (${unknown} in all), not listed; ${unknownHint}`,
+      });
     return details;
   };
 
   return (body) => {
-    if (body === null || body === undefined) return { error: new HttpError(400, `request body is missing; send a JSON object with ${idHint} and ${JSON.stringify(truth)}`) };
+    if (body === null || body === undefined)
+      return { error: new HttpError(400, `request body is missing; send a JSON object with ${idHint} and ${JSON.stringify(truth)}`) };
     if (typeof body !== 'object' || Array.isArray(body))
-      return { error: new HttpError(400, `feedback body must be one JSON object with ${idHint} and ${JSON.stringify(truth)}; got ${show(body)}`) };
+      return {
+        error: new HttpError(400, `feedback body must be one JSON object with ${idHint} and ${JSON.stringify(truth)}; got ${show(body)}`),
+      };
     const details: ErrorDetail[] = [];
     if (!validate(body)) details.push(...schemaProblems());
     const b = body as FeedbackInput;
@@ -163,10 +194,19 @@ export function createFeedbackValidator(spec: ModelSpec, maxBatchSize: number, c
     if (details.length === 0 && typeof b.time === 'string' && Number.isNaN(Date.parse(b.time)))
       details.push({ path: '/time', field: 'time', message: `is not a valid date-time; got ${show(b.time)}` });
     if (details.length === 0 && Object.hasOwn(b, 'row') && !Object.hasOwn(b, 'request_id'))
-      details.push({ path: '/row', field: 'row', message: 'row is the index in the batch of a request_id: send request_id with it (entity_id finds the latest prediction of the entity)' });
+      details.push({
+        path: '/row',
+        field: 'row',
+        message:
+          'row is the index in the batch of a request_id: send request_id with it (entity_id finds the latest prediction of the entity)',
+      });
     const known = classes();
     if (details.length === 0 && truth === 'label' && !spec.classes && known && !known.includes(b.label!))
-      details.push({ path: '/label', field: 'label', message: `must be one of ${quoteList(known)} (the model's classes); got ${show(b.label)}` });
+      details.push({
+        path: '/label',
+        field: 'label',
+        message: `must be one of ${quoteList(known)} (the model's classes); got ${show(b.label)}`,
+      });
     if (details.length > 0) {
       const order = ['', ...allowed];
       const rank = (field: string | undefined) => {

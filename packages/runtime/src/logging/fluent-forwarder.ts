@@ -288,7 +288,10 @@ export class FluentForwarder implements FluentSink {
       } else {
         this.counts.lost += 1;
         this.pending -= 1;
-        this.log.error({ err, label: labels[0], lost_total: this.counts.lost }, 'fluentd log record cannot be copied to the forwarder thread: lost');
+        this.log.error(
+          { err, label: labels[0], lost_total: this.counts.lost },
+          'fluentd log record cannot be copied to the forwarder thread: lost',
+        );
         this.notifyIdle();
       }
     }
@@ -349,7 +352,12 @@ export class FluentForwarder implements FluentSink {
     this.retriedBefore += this.retriedNow;
     this.retriedNow = 0;
     const err = this.workerError;
-    const error = err instanceof Error ? { message: err.message, code: (err as { code?: string }).code, stack: err.stack } : err === null ? undefined : String(err);
+    const error =
+      err instanceof Error
+        ? { message: err.message, code: (err as { code?: string }).code, stack: err.stack }
+        : err === null
+          ? undefined
+          : String(err);
     if (this.closed) {
       // close() gave up waiting and is closing the connection: what the worker held is lost at close.
       this.log.error({ err: error, exit_code: code, pending: this.pending }, 'fluentd forwarder worker exited during close');
@@ -363,7 +371,10 @@ export class FluentForwarder implements FluentSink {
       this.degrade(error, code);
       return;
     }
-    this.log.error({ err: error, exit_code: code, pending: this.pending, restart_in_ms: WORKER_RESTART_DELAY_MS }, 'fluentd forwarder worker crashed; held records will be sent again by a new worker');
+    this.log.error(
+      { err: error, exit_code: code, pending: this.pending, restart_in_ms: WORKER_RESTART_DELAY_MS },
+      'fluentd forwarder worker crashed; held records will be sent again by a new worker',
+    );
     this.restartTimer = setTimeout(() => {
       this.restartTimer = null;
       this.restartWorker();
@@ -408,7 +419,14 @@ export class FluentForwarder implements FluentSink {
     this.clearBatch();
     this.notifyIdle();
     this.log.error(
-      { err: error, exit_code: code, lost: lostNow, lost_total: this.counts.lost, crashes: this.crashTimes.length, window_ms: WORKER_RESTART_WINDOW_MS },
+      {
+        err: error,
+        exit_code: code,
+        lost: lostNow,
+        lost_total: this.counts.lost,
+        crashes: this.crashTimes.length,
+        window_ms: WORKER_RESTART_WINDOW_MS,
+      },
       'fluentd forwarder worker keeps crashing: forwarding stopped; records are dropped and counted (stdout logging continues)',
     );
   }
@@ -430,7 +448,10 @@ export class FluentForwarder implements FluentSink {
         const unencodable = this.settle(m.unencodable);
         if (unencodable > 0) {
           this.counts.lost += unencodable;
-          this.log.error({ err: { message: m.unencodableError }, lost: unencodable, lost_total: this.counts.lost }, 'fluentd log record cannot be encoded (msgpack): lost');
+          this.log.error(
+            { err: { message: m.unencodableError }, lost: unencodable, lost_total: this.counts.lost },
+            'fluentd log record cannot be encoded (msgpack): lost',
+          );
         }
         if (this.pending === 0) this.notifyIdle();
         break;
@@ -439,13 +460,24 @@ export class FluentForwarder implements FluentSink {
         if (m.event === 'established') {
           this.connected = true;
           this.outageReported = false;
-          this.log.info({ host: this.opts.host, port: this.opts.port, pending: this.pending, dropped_total: this.counts.dropped }, 'fluentd connected');
+          this.log.info(
+            { host: this.opts.host, port: this.opts.port, pending: this.pending, dropped_total: this.counts.dropped },
+            'fluentd connected',
+          );
         } else if (m.event === 'error') {
           this.connected = false;
           // Reported once per outage, not once per reconnect attempt.
           if (this.outageReported || this.closing) return;
           this.outageReported = true;
-          this.log.warn({ err: { message: m.message, code: m.code }, host: this.opts.host, port: this.opts.port, retry_in_ms: this.opts.reconnectIntervalMs }, 'fluentd unreachable; records are buffered');
+          this.log.warn(
+            {
+              err: { message: m.message, code: m.code },
+              host: this.opts.host,
+              port: this.opts.port,
+              retry_in_ms: this.opts.reconnectIntervalMs,
+            },
+            'fluentd unreachable; records are buffered',
+          );
         } else {
           this.connected = false;
         }
@@ -490,10 +522,13 @@ export class FluentForwarder implements FluentSink {
 
   private scheduleDropReport(): void {
     if (this.dropReportTimer !== null || this.closed) return;
-    this.dropReportTimer = setTimeout(() => {
-      this.dropReportTimer = null;
-      this.reportDrops();
-    }, Math.max(1_000, this.opts.reconnectIntervalMs));
+    this.dropReportTimer = setTimeout(
+      () => {
+        this.dropReportTimer = null;
+        this.reportDrops();
+      },
+      Math.max(1_000, this.opts.reconnectIntervalMs),
+    );
     this.dropReportTimer.unref();
   }
 
@@ -502,8 +537,16 @@ export class FluentForwarder implements FluentSink {
       const since = this.droppedBy[reason] - this.droppedReported[reason];
       if (since === 0) continue;
       this.droppedReported[reason] = this.droppedBy[reason];
-      if (reason === 'full') this.log.warn({ dropped: since, dropped_total: this.counts.dropped, buffer_max_records: this.opts.bufferMaxRecords }, 'fluentd buffer full: log records dropped');
-      else this.log.warn({ dropped: since, dropped_total: this.counts.dropped, lost_total: this.counts.lost }, 'fluentd forwarder stopped (worker kept crashing): log records dropped');
+      if (reason === 'full')
+        this.log.warn(
+          { dropped: since, dropped_total: this.counts.dropped, buffer_max_records: this.opts.bufferMaxRecords },
+          'fluentd buffer full: log records dropped',
+        );
+      else
+        this.log.warn(
+          { dropped: since, dropped_total: this.counts.dropped, lost_total: this.counts.lost },
+          'fluentd forwarder stopped (worker kept crashing): log records dropped',
+        );
     }
   }
 }

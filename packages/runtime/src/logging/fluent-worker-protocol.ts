@@ -25,7 +25,15 @@ export type ToWorker =
    * is cheaper to copy to the worker than a view per record); `records` null: every record is encoded
    * (the batch has ends.length records). `labels` of one label: the label of every record.
    */
-  | { t: 'batch'; id: number; labels: string[]; times: Float64Array; records: (Record<string, unknown> | null)[] | null; packed: Uint8Array; ends: Uint32Array }
+  | {
+      t: 'batch';
+      id: number;
+      labels: string[];
+      times: Float64Array;
+      records: (Record<string, unknown> | null)[] | null;
+      packed: Uint8Array;
+      ends: Uint32Array;
+    }
   /** Send every record waiting for its retry timer now. */
   | { t: 'drain' }
   /** Wait up to timeoutMs for every held record to be acked, give the others up, close the connection, answer `closed`. */

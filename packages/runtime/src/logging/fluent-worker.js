@@ -250,7 +250,9 @@ function open() {
       }
     })().catch(() => s.destroy());
   });
-  s.on('error', (/** @type {Error & { code?: string }} */ err) => post({ t: 'socket', event: 'error', message: err.message, code: err.code }));
+  s.on('error', (/** @type {Error & { code?: string }} */ err) =>
+    post({ t: 'socket', event: 'error', message: err.message, code: err.code }),
+  );
   s.on('close', () => {
     if (socket !== s) return;
     socket = null;
@@ -296,7 +298,10 @@ async function close(timeoutMs) {
   if (s !== null && s.writable && !s.connecting) {
     /** @type {NodeJS.Timeout | undefined} */
     let grace;
-    await Promise.race([new Promise((resolve) => s.end(() => resolve(undefined))), new Promise((resolve) => (grace = setTimeout(resolve, 500)))]);
+    await Promise.race([
+      new Promise((resolve) => s.end(() => resolve(undefined))),
+      new Promise((resolve) => (grace = setTimeout(resolve, 500))),
+    ]);
     clearTimeout(grace);
   }
   s?.destroy();
@@ -325,7 +330,13 @@ port.on('message', (/** @type {ToWorker} */ message) => {
           settle(unencodable, item);
           continue;
         }
-        queue.push({ batch: id, index: i, tag: `${init.tagPrefix}.${labels.length === 1 ? labels[0] : labels[i]}`, ms: /** @type {number} */ (times[i]), bytes });
+        queue.push({
+          batch: id,
+          index: i,
+          tag: `${init.tagPrefix}.${labels.length === 1 ? labels[0] : labels[i]}`,
+          ms: /** @type {number} */ (times[i]),
+          bytes,
+        });
       }
       // The main thread already waited FLUSH_INTERVAL_MS for this batch: write it now.
       flush();

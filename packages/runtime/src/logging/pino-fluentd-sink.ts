@@ -76,11 +76,19 @@ export class PinoFluentdSink implements FluentSink {
     this.closed = true;
     const live = [...this.channels.values()].filter((c) => !c.dead && c.stream.closed !== true);
     let timer: NodeJS.Timeout | undefined;
-    const ended = Promise.all(live.map((c) => new Promise<void>((resolve) => {
-      c.stream.once('close', () => resolve());
-      c.stream.end();
-    })));
-    const inTime = await Promise.race([ended.then(() => true), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), this.opts.flushTimeoutMs)))]);
+    const ended = Promise.all(
+      live.map(
+        (c) =>
+          new Promise<void>((resolve) => {
+            c.stream.once('close', () => resolve());
+            c.stream.end();
+          }),
+      ),
+    );
+    const inTime = await Promise.race([
+      ended.then(() => true),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), this.opts.flushTimeoutMs))),
+    ]);
     clearTimeout(timer);
     const fields = { ...this.counts, flush_timeout_ms: this.opts.flushTimeoutMs };
     if (inTime) this.log.info(fields, 'pino-fluentd transports closed (no acks: what Fluentd received is not known)');
@@ -103,7 +111,11 @@ export class PinoFluentdSink implements FluentSink {
       ch.dead = true;
       this.counts.transport_failures += 1;
       this.retryAt.set(label, Date.now() + reconnectIntervalMs);
-      if (!this.closed) this.log.warn({ err, tag: `${tagPrefix}.${label}`, retry_in_ms: reconnectIntervalMs, ...this.counts }, 'pino-fluentd transport failed; records of this tag are lost until a new one is started');
+      if (!this.closed)
+        this.log.warn(
+          { err, tag: `${tagPrefix}.${label}`, retry_in_ms: reconnectIntervalMs, ...this.counts },
+          'pino-fluentd transport failed; records of this tag are lost until a new one is started',
+        );
     });
     this.channels.set(label, ch);
     return ch;

@@ -75,7 +75,14 @@ export class PredictionLog {
     this.sink =
       this.forwarder ??
       (f.enabled && f.transport === 'pino-fluentd'
-        ? new PinoFluentdSink({ host: f.host, port: f.port, tagPrefix, reconnectIntervalMs: f.reconnect_interval_ms, flushTimeoutMs: f.flush_timeout_ms, logger: opts.logger })
+        ? new PinoFluentdSink({
+            host: f.host,
+            port: f.port,
+            tagPrefix,
+            reconnectIntervalMs: f.reconnect_interval_ms,
+            flushTimeoutMs: f.flush_timeout_ms,
+            logger: opts.logger,
+          })
         : null);
     // The msgpack pre-encoding is the forwarder's (its worker frames the bytes); pino-fluentd takes objects.
     this.msgpack = this.forwarder ? new PredictionMsgpack(this.ctx) : null;
@@ -90,9 +97,15 @@ export class PredictionLog {
       // One event_id per row, the same on stdout and in Fluentd.
       const eventIds = event.predictions.map(() => randomUUID());
       // The logger's own stream: the lines keep their order with the service's other log lines.
-      if (toStdout) (this.log as unknown as Record<symbol, DestinationStream>)[pino.symbols.streamSym]!.write(this.json.serialise(event, now, eventIds));
-      if (this.forwarder && this.msgpack) for (const record of this.msgpack.serialise(event, now, eventIds)) this.forwarder.sendPacked(PREDICTION_TAG, record, now.getTime());
-      else if (this.sink) for (const record of predictionRecords(this.ctx, event, now, eventIds)) this.sink.send(PREDICTION_TAG, record as unknown as Record<string, unknown>, now.getTime());
+      if (toStdout)
+        (this.log as unknown as Record<symbol, DestinationStream>)[pino.symbols.streamSym]!.write(
+          this.json.serialise(event, now, eventIds),
+        );
+      if (this.forwarder && this.msgpack)
+        for (const record of this.msgpack.serialise(event, now, eventIds)) this.forwarder.sendPacked(PREDICTION_TAG, record, now.getTime());
+      else if (this.sink)
+        for (const record of predictionRecords(this.ctx, event, now, eventIds))
+          this.sink.send(PREDICTION_TAG, record as unknown as Record<string, unknown>, now.getTime());
     } catch (err) {
       this.log.error({ err, request_id: event.requestId }, 'prediction log record could not be built');
     }
@@ -166,7 +179,14 @@ export class PredictionLog {
         body = {};
       }
     }
-    this.logError({ requestId: String(request.id), method: request.method, url: request.url, statusCode: reply.statusCode, latencyMs: reply.elapsedTime, body });
+    this.logError({
+      requestId: String(request.id),
+      method: request.method,
+      url: request.url,
+      statusCode: reply.statusCode,
+      latencyMs: reply.elapsedTime,
+      body,
+    });
   }
 
   /** The forwarder's delivery counters; null when Fluentd is off or the transport (pino-fluentd) has no acks to count. */

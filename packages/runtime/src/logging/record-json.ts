@@ -19,11 +19,16 @@ export class PredictionJson {
   /** `{"label":"…","probability":` per class label, built on first use. */
   private readonly topNHeads = new Map<string, string>();
 
-  constructor(private readonly ctx: RecordContext, level = 'info') {
+  constructor(
+    private readonly ctx: RecordContext,
+    level = 'info',
+  ) {
     this.serviceJson = JSON.stringify(ctx.service);
     this.linePrefix = `{"level":${JSON.stringify(level)},"time":`;
     // As rowFeatures builds its plain object: a feature named __proto__ never becomes an own key there.
-    this.featureKeys = ctx.spec.features.filter((f) => !f.redact && f.name !== '__proto__').map((f) => ({ name: f.name, key: `${JSON.stringify(f.name)}:` }));
+    this.featureKeys = ctx.spec.features
+      .filter((f) => !f.redact && f.name !== '__proto__')
+      .map((f) => ({ name: f.name, key: `${JSON.stringify(f.name)}:` }));
   }
 
   /**

@@ -127,7 +127,9 @@ export class PredictionMsgpack {
   constructor(private readonly ctx: RecordContext) {
     this.service = Buffer.concat([K.service, pack(ctx.service)]);
     this.redacted = Buffer.concat([K.redacted, pack(redactedFeatures(ctx.spec))]);
-    this.featureKeys = ctx.spec.features.filter((f) => !f.redact && f.name !== '__proto__').map((f) => ({ name: f.name, key: key(f.name) }));
+    this.featureKeys = ctx.spec.features
+      .filter((f) => !f.redact && f.name !== '__proto__')
+      .map((f) => ({ name: f.name, key: key(f.name) }));
   }
 
   /** One msgpack map per row, every field of PredictionRecord, in the order of its JSON (record-json.ts). */

@@ -86,7 +86,11 @@ export interface DriftRecord {
 }
 
 /** The record of a drift threshold crossing. */
-export function driftRecord(ctx: RecordContext, w: Omit<DriftRecord, 'time' | 'log_type' | 'event_id' | 'service'>, now = new Date()): DriftRecord {
+export function driftRecord(
+  ctx: RecordContext,
+  w: Omit<DriftRecord, 'time' | 'log_type' | 'event_id' | 'service'>,
+  now = new Date(),
+): DriftRecord {
   return {
     time: now.toISOString(),
     log_type: 'drift',
@@ -129,7 +133,12 @@ export interface AnsweredRows {
 
 /** The parts of a prediction record shared by every row of a request. */
 export function requestPart(ctx: RecordContext, event: AnsweredRows, now: Date) {
-  return { time: now.toISOString(), model: modelRef(event.model), redacted: redactedFeatures(ctx.spec), latency_ms: round(event.latencyMs) };
+  return {
+    time: now.toISOString(),
+    model: modelRef(event.model),
+    redacted: redactedFeatures(ctx.spec),
+    latency_ms: round(event.latencyMs),
+  };
 }
 
 /** The input features of row `i` as logged: without the redacted ones. */
@@ -163,7 +172,12 @@ export function rowOutputs(p: Prediction): Pick<PredictionRecord, 'top_n' | 'pro
  * One record per row of an answered /predict request (the hot path serialises the same parts: record-json.ts).
  * `eventIds`: the rows' event IDs when they are already chosen (the same on stdout and in Fluentd).
  */
-export function predictionRecords(ctx: RecordContext, event: AnsweredRows, now = new Date(), eventIds?: readonly string[]): PredictionRecord[] {
+export function predictionRecords(
+  ctx: RecordContext,
+  event: AnsweredRows,
+  now = new Date(),
+  eventIds?: readonly string[],
+): PredictionRecord[] {
   const shared = requestPart(ctx, event, now);
   return event.predictions.map((p, i) => {
     const row = event.rows[i];
@@ -189,7 +203,15 @@ export function predictionRecords(ctx: RecordContext, event: AnsweredRows, now =
 /** The record of a failed request, built from the `{ error, details }` body the client received. */
 export function errorRecord(
   ctx: RecordContext,
-  req: { requestId: string; method: string; url: string; statusCode: number; latencyMs: number; body: unknown; model: ModelMetadata | null },
+  req: {
+    requestId: string;
+    method: string;
+    url: string;
+    statusCode: number;
+    latencyMs: number;
+    body: unknown;
+    model: ModelMetadata | null;
+  },
   now = new Date(),
 ): ErrorRecord {
   const body = (typeof req.body === 'object' && req.body !== null ? req.body : {}) as { error?: unknown; details?: unknown };

@@ -32,7 +32,13 @@ let stdout: StdoutDestination | null = null;
 /** The one buffered stdout destination of the process (created on first use, with its exit hook). */
 export function stdoutDestination(): StdoutDestination {
   if (stdout === null) {
-    stdout = pino.destination({ dest: 1, sync: true, minLength: STDOUT_MIN_BYTES, maxWrite: STDOUT_CHUNK_BYTES, periodicFlush: STDOUT_FLUSH_MS });
+    stdout = pino.destination({
+      dest: 1,
+      sync: true,
+      minLength: STDOUT_MIN_BYTES,
+      maxWrite: STDOUT_CHUNK_BYTES,
+      periodicFlush: STDOUT_FLUSH_MS,
+    });
     process.on('exit', flushStdout);
   }
   return stdout;

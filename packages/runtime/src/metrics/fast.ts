@@ -69,7 +69,13 @@ export class FastCounter extends FastMetric<CounterSeries> {
     return new CounterSeries(labels);
   }
   async get(): Promise<Collected> {
-    return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values: [...this.series.values()].map((s) => ({ value: s.value, labels: { ...s.labels } })) };
+    return {
+      name: this.name,
+      help: this.help,
+      type: this.type,
+      aggregator: this.aggregator,
+      values: [...this.series.values()].map((s) => ({ value: s.value, labels: { ...s.labels } })),
+    };
   }
   reset(): void {
     for (const s of this.series.values()) s.value = 0;
@@ -104,7 +110,8 @@ export class FastHistogram extends FastMetric<HistogramSeries> {
   constructor(name: string, help: string, labelNames: readonly string[], buckets: readonly number[], registers: Registry[]) {
     super(name, help, labelNames, registers);
     this.buckets = [...buckets];
-    if (!this.buckets.every((b, i) => Number.isFinite(b) && (i === 0 || b > this.buckets[i - 1]!))) throw new Error(`${name}: buckets must be finite and strictly increasing`);
+    if (!this.buckets.every((b, i) => Number.isFinite(b) && (i === 0 || b > this.buckets[i - 1]!)))
+      throw new Error(`${name}: buckets must be finite and strictly increasing`);
   }
   protected create(labels: Labels): HistogramSeries {
     return new HistogramSeries(labels, this.buckets);

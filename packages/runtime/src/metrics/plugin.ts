@@ -31,7 +31,8 @@ export function registerMetrics(app: FastifyInstance): void {
     done();
   });
   app.addHook('onResponse', (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => {
-    if ((request as Tracked)[TRACKED]) metrics.observeRequest(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
+    if ((request as Tracked)[TRACKED])
+      metrics.observeRequest(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
     done();
   });
 
@@ -42,7 +43,9 @@ export function registerMetrics(app: FastifyInstance): void {
         tags: ['operations'],
         summary: 'Prometheus metrics (text exposition format)',
         description: 'Request, model, Fluentd and process metrics for Prometheus to scrape; the list is in docs/METRICS.md.',
-        response: { 200: { description: 'Metrics in the Prometheus text format', content: { 'text/plain': { schema: { type: 'string' } } } } },
+        response: {
+          200: { description: 'Metrics in the Prometheus text format', content: { 'text/plain': { schema: { type: 'string' } } } },
+        },
       },
       handler: async (_request, reply) => {
         const body = await metrics.registry.metrics();

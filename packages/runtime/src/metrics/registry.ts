@@ -118,7 +118,8 @@ export function createMetrics(config: Pick<Config, 'metrics' | 'service'>): Serv
   collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 10 });
   // prom-client's gauges named *_total break the naming convention (promtool check metrics flags
   // them); each is the sum of its labelled twin (nodejs_active_handles, ...): sum() gives the same.
-  for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) registry.removeSingleMetric(name);
+  for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'])
+    registry.removeSingleMetric(name);
 
   const httpRequests = new FastCounter(
     `${METRIC_PREFIX}http_requests_total`,
@@ -148,7 +149,12 @@ export function createMetrics(config: Pick<Config, 'metrics' | 'service'>): Serv
     ['reason'],
     registers,
   );
-  const predictions = new FastCounter(`${METRIC_PREFIX}predictions_total`, 'Predicted rows, by predicted label (classification; empty for regression)', ['label'], registers);
+  const predictions = new FastCounter(
+    `${METRIC_PREFIX}predictions_total`,
+    'Predicted rows, by predicted label (classification; empty for regression)',
+    ['label'],
+    registers,
+  );
   const inferenceSeconds = new FastHistogram(
     `${METRIC_PREFIX}model_inference_duration_seconds`,
     'Time of one model run (preprocessing, ONNX session run, answers), in seconds (buckets: config metrics.inference_buckets_seconds)',
@@ -172,7 +178,12 @@ export function createMetrics(config: Pick<Config, 'metrics' | 'service'>): Serv
     registers,
   );
   const modelRequests = (outcome: 'success' | 'failure', what: string) =>
-    new FastCounter(`${METRIC_PREFIX}model_requests_${outcome}_total`, `Inference requests (${[...INFERENCE_ROUTES].join(', ')}) ${what}, by model name and version (the bundle's model UUID); none while no model is loaded`, ['model_name', 'model_version'], registers);
+    new FastCounter(
+      `${METRIC_PREFIX}model_requests_${outcome}_total`,
+      `Inference requests (${[...INFERENCE_ROUTES].join(', ')}) ${what}, by model name and version (the bundle's model UUID); none while no model is loaded`,
+      ['model_name', 'model_version'],
+      registers,
+    );
   const modelSuccess = modelRequests('success', 'answered with a status below 400');
   const modelFailure = modelRequests('failure', 'answered with an error status (4xx or 5xx)');
   let loadSeconds = Number.NaN;
@@ -264,10 +275,26 @@ export function createMetrics(config: Pick<Config, 'metrics' | 'service'>): Serv
       },
     });
   };
-  forwarderCounter('records_dropped_total', 'Log records dropped because the Fluentd buffer was full (logging.fluentd.buffer_max_records); transport forward only, pino-fluentd reports none', (s) => s.dropped);
-  forwarderCounter('records_delivered_total', 'Log records acknowledged by Fluentd; transport forward only (pino-fluentd has no acks: what it delivered is not known)', (s) => s.delivered);
-  forwarderCounter('records_lost_total', 'Log records accepted and then given up on (the forwarding worker kept crashing, or a record could not be encoded); transport forward only, pino-fluentd reports none', (s) => s.lost);
-  forwarderCounter('worker_restarts_total', 'Forwarding worker threads started to replace a crashed one; transport forward only', (s) => s.worker_restarts);
+  forwarderCounter(
+    'records_dropped_total',
+    'Log records dropped because the Fluentd buffer was full (logging.fluentd.buffer_max_records); transport forward only, pino-fluentd reports none',
+    (s) => s.dropped,
+  );
+  forwarderCounter(
+    'records_delivered_total',
+    'Log records acknowledged by Fluentd; transport forward only (pino-fluentd has no acks: what it delivered is not known)',
+    (s) => s.delivered,
+  );
+  forwarderCounter(
+    'records_lost_total',
+    'Log records accepted and then given up on (the forwarding worker kept crashing, or a record could not be encoded); transport forward only, pino-fluentd reports none',
+    (s) => s.lost,
+  );
+  forwarderCounter(
+    'worker_restarts_total',
+    'Forwarding worker threads started to replace a crashed one; transport forward only',
+    (s) => s.worker_restarts,
+  );
 
   // Request series: one counter child and one histogram child per method/route/status.
   const series = new Map<string, RequestSeries>();
@@ -276,7 +303,12 @@ export function createMetrics(config: Pick<Config, 'metrics' | 'service'>): Serv
     let s = series.get(key);
     if (!s) {
       const status = String(statusCode);
-      s = { count: httpRequests.labels(method, route, status), duration: httpDuration.labels(method, route, status), inference: INFERENCE_ROUTES.has(`${method} ${route}`), success: statusCode < 400 };
+      s = {
+        count: httpRequests.labels(method, route, status),
+        duration: httpDuration.labels(method, route, status),
+        inference: INFERENCE_ROUTES.has(`${method} ${route}`),
+        success: statusCode < 400,
+      };
       series.set(key, s);
     }
     return s;

@@ -44,7 +44,11 @@ const Metadata = z.object({
   feature_hash: z.string().min(1),
   onnx: z.object({
     input: z.string().min(1),
-    outputs: z.object({ label: z.string().min(1).optional(), probabilities: z.string().min(1).optional(), value: z.string().min(1).optional() }),
+    outputs: z.object({
+      label: z.string().min(1).optional(),
+      probabilities: z.string().min(1).optional(),
+      value: z.string().min(1).optional(),
+    }),
     label_values: z.array(z.string()).optional(),
   }),
   metrics: z.record(z.string(), z.number()),
@@ -84,13 +88,20 @@ export function checkMetadata(raw: unknown, spec: ModelSpec, path: string): Mode
       `${path}: features.yaml changed since this model was trained (model feature hash ${m.feature_hash.slice(0, 12)}…, features.yaml ${spec.featureHash.slice(0, 12)}…). Fix: retrain with \`npm run train\`.`,
       path,
     );
-  if (m.task !== spec.task) throw new ModelLoadError(`${path}: the model does ${m.task}, features.yaml declares ${spec.task}. Fix: retrain with \`npm run train\`.`, path);
+  if (m.task !== spec.task)
+    throw new ModelLoadError(
+      `${path}: the model does ${m.task}, features.yaml declares ${spec.task}. Fix: retrain with \`npm run train\`.`,
+      path,
+    );
   if (spec.task === 'classification') {
     if (!m.classes) throw new ModelLoadError(`${path}: a classification model without classes. ${RETRAIN}`, path);
     if (!m.onnx.outputs.probabilities && !m.onnx.outputs.label)
       throw new ModelLoadError(`${path}: onnx.outputs names neither a probabilities nor a label output. ${RETRAIN}`, path);
     if (spec.classes && (spec.classes.length !== m.classes.length || spec.classes.some((c, i) => c !== m.classes![i])))
-      throw new ModelLoadError(`${path}: the model's classes ${list(m.classes)} differ from features.yaml's ${list(spec.classes)}. Fix: retrain with \`npm run train\`.`, path);
+      throw new ModelLoadError(
+        `${path}: the model's classes ${list(m.classes)} differ from features.yaml's ${list(spec.classes)}. Fix: retrain with \`npm run train\`.`,
+        path,
+      );
   } else if (!m.onnx.outputs.value) {
     throw new ModelLoadError(`${path}: onnx.outputs names no value output. ${RETRAIN}`, path);
   }
@@ -100,7 +111,10 @@ export function checkMetadata(raw: unknown, spec: ModelSpec, path: string): Mode
 /** Reads and checks the bundle in `dir`; throws ModelLoadError naming the file and the fix. */
 export function readBundle(dir: string, spec: ModelSpec): ModelBundle {
   if (!existsSync(dir) || !statSync(dir).isDirectory())
-    throw new ModelLoadError(`the model bundle ${dir} is missing. Fix: run \`npm run train\` first (it writes ${BUNDLE_FILES.model}, ${BUNDLE_FILES.preprocessor} and ${BUNDLE_FILES.metadata} there).`, dir);
+    throw new ModelLoadError(
+      `the model bundle ${dir} is missing. Fix: run \`npm run train\` first (it writes ${BUNDLE_FILES.model}, ${BUNDLE_FILES.preprocessor} and ${BUNDLE_FILES.metadata} there).`,
+      dir,
+    );
   const metadataPath = join(dir, BUNDLE_FILES.metadata);
   const metadata = checkMetadata(readJson(metadataPath), spec, metadataPath);
   const preprocessor = readJson(join(dir, BUNDLE_FILES.preprocessor));
@@ -116,7 +130,10 @@ export function readReference(path: string, spec: ModelSpec, modelUuid: string):
   const parsed = DriftReferenceSchema.safeParse(readJson(path));
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    throw new ModelLoadError(`${path} is not drift reference statistics: ${issue.path.join('.') || '(root)'}: ${issue.message}. ${RETRAIN}`, path);
+    throw new ModelLoadError(
+      `${path} is not drift reference statistics: ${issue.path.join('.') || '(root)'}: ${issue.message}. ${RETRAIN}`,
+      path,
+    );
   }
   const reference = parsed.data as DriftReference;
   const problem = referenceProblem(reference, spec, modelUuid);

@@ -9,8 +9,10 @@ import type { InputPlan } from './input-plan.js';
 export type Feeds = Record<string, ort.Tensor>;
 export type Feeder = (rows: Row[]) => Feeds;
 
-const own = (row: Row, name: string): unknown => (Object.prototype.hasOwnProperty.call(row, name) ? (row as Record<string, unknown>)[name] : undefined);
-const numberOf = (v: unknown): number => (v === true ? 1 : v === false ? 0 : typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN);
+const own = (row: Row, name: string): unknown =>
+  Object.prototype.hasOwnProperty.call(row, name) ? (row as Record<string, unknown>)[name] : undefined;
+const numberOf = (v: unknown): number =>
+  v === true ? 1 : v === false ? 0 : typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
 const int64Of = (x: number): bigint => (Number.isFinite(x) ? BigInt(Math.round(x)) : 0n);
 
 /** The feeds of one run. A single float32 input takes the preprocessor's output as it is. */
@@ -20,7 +22,9 @@ export function createFeeder(plan: InputPlan, preprocessor: Preprocessor, featur
     const { input, type, width } = layout;
     if (type === 'float32') return (rows) => ({ [input]: new ort.Tensor('float32', preprocessor.transform(rows), [rows.length, width]) });
     // float64 / int64 take each number feature's own value (the preprocessor's float32 would round it).
-    const exact = features.map((f, i) => (f.type === 'number' || f.type === 'integer' || f.type === 'boolean' ? i : -1)).filter((i) => i >= 0 && width === features.length);
+    const exact = features
+      .map((f, i) => (f.type === 'number' || f.type === 'integer' || f.type === 'boolean' ? i : -1))
+      .filter((i) => i >= 0 && width === features.length);
     return (rows) => {
       const X = preprocessor.transform(rows);
       const values = type === 'float64' ? Float64Array.from(X) : BigInt64Array.from(X, int64Of);
@@ -63,7 +67,13 @@ type Data = ort.Tensor['data'];
  * Runs the model on `rows`. With a fixed batch size B the rows go in runs of B, the last run padded
  * with copies of its last row; each output keeps the first rows.length rows, in order.
  */
-export async function runRows(session: ort.InferenceSession, feed: Feeder, rows: Row[], fetches: string[], batch: number | null): Promise<Record<string, Data>> {
+export async function runRows(
+  session: ort.InferenceSession,
+  feed: Feeder,
+  rows: Row[],
+  fetches: string[],
+  batch: number | null,
+): Promise<Record<string, Data>> {
   if (batch === null || rows.length === batch) {
     const out = await session.run(feed(rows), fetches);
     return Object.fromEntries(fetches.map((f) => [f, out[f]!.data]));

@@ -78,9 +78,15 @@ export function planInputs(inputs: readonly ModelInput[], spec: InspectedSpec, w
     const type = v.type;
     const shape = v.dims;
     if (!type || type === 'string')
-      fail(`input ${quote(name)}`, `it takes ${v.typeText} ${shapeText(v)}; a single input is fed as one row of numbers per row (float32, float64 or int64). Fix: export it with FloatTensorType, DoubleTensorType or Int64TensorType, or with one input per feature (named after it).`);
+      fail(
+        `input ${quote(name)}`,
+        `it takes ${v.typeText} ${shapeText(v)}; a single input is fed as one row of numbers per row (float32, float64 or int64). Fix: export it with FloatTensorType, DoubleTensorType or Int64TensorType, or with one input per feature (named after it).`,
+      );
     else if (shape.length !== 2)
-      fail(`input ${quote(name)}`, `it has shape ${shapeText(v)}; the service feeds [N, ${width}] (one row of ${width} values per row). Fix: export it with shape [None, ${width}].`);
+      fail(
+        `input ${quote(name)}`,
+        `it has shape ${shapeText(v)}; the service feeds [N, ${width}] (one row of ${width} values per row). Fix: export it with shape [None, ${width}].`,
+      );
     else if (typeof shape[1] === 'number' && shape[1] !== width)
       fail(
         `input ${quote(name)}`,
@@ -94,25 +100,43 @@ export function planInputs(inputs: readonly ModelInput[], spec: InspectedSpec, w
     for (const f of spec.features) {
       const v = byName.get(f.name);
       if (!v) {
-        fail(`feature ${quote(f.name)}`, `the model has no input named after it (its inputs: ${list([...byName.keys()])}). Fix: name the model's inputs after the features of features.yaml (or rename the feature).`);
+        fail(
+          `feature ${quote(f.name)}`,
+          `the model has no input named after it (its inputs: ${list([...byName.keys()])}). Fix: name the model's inputs after the features of features.yaml (or rename the feature).`,
+        );
         continue;
       }
       const type = v.type;
       const shape = v.dims;
       const fits = type && (type === 'string' ? TEXT_FEATURES.includes(f.type) : NUMERIC_FEATURES.includes(f.type));
-      if (!type) fail(`input ${quote(f.name)}`, `it takes ${v.typeText} ${shapeText(v)}, which the service cannot feed. Fix: export it as a string, float, double or int64 tensor [None, 1].`);
+      if (!type)
+        fail(
+          `input ${quote(f.name)}`,
+          `it takes ${v.typeText} ${shapeText(v)}, which the service cannot feed. Fix: export it as a string, float, double or int64 tensor [None, 1].`,
+        );
       else if (!fits)
-        fail(`input ${quote(f.name)}`, `it takes ${type} and feature ${quote(f.name)} is a ${f.type}. Fix: make the feature ${type === 'string' ? 'a category or string' : 'a number, integer or boolean'} in features.yaml, or export the input as ${type === 'string' ? 'a number' : 'a string'} tensor.`);
+        fail(
+          `input ${quote(f.name)}`,
+          `it takes ${type} and feature ${quote(f.name)} is a ${f.type}. Fix: make the feature ${type === 'string' ? 'a category or string' : 'a number, integer or boolean'} in features.yaml, or export the input as ${type === 'string' ? 'a number' : 'a string'} tensor.`,
+        );
       else if (shape.length < 1 || shape.length > 2 || (shape.length === 2 && typeof shape[1] === 'number' && shape[1] !== 1))
-        fail(`input ${quote(f.name)}`, `it has shape ${shapeText(v)}; one input per feature takes [N, 1]. Fix: export it with shape [None, 1].`);
+        fail(
+          `input ${quote(f.name)}`,
+          `it has shape ${shapeText(v)}; one input per feature takes [N, 1]. Fix: export it with shape [None, 1].`,
+        );
       else cols.push({ input: f.name, feature: f.name, featureType: f.type, type });
     }
     for (const name of byName.keys())
-      if (!featureNames.includes(name)) fail(`input ${quote(name)}`, `no feature of features.yaml has this name (features: ${list(featureNames)}). Fix: add it to features.yaml, or export one input [N, ${spec.features.length}] or one per feature.`);
+      if (!featureNames.includes(name))
+        fail(
+          `input ${quote(name)}`,
+          `no feature of features.yaml has this name (features: ${list(featureNames)}). Fix: add it to features.yaml, or export one input [N, ${spec.features.length}] or one per feature.`,
+        );
     layout = { kind: 'columns', columns: cols };
   }
   const fixed = [...new Set(inputs.map((v) => v.dims[0]).filter((d): d is number => typeof d === 'number'))];
-  if (fixed.length > 1) fail('model inputs', `they fix different batch sizes (${fixed.join(', ')}). Fix: export them with a dynamic first dimension (None).`);
+  if (fixed.length > 1)
+    fail('model inputs', `they fix different batch sizes (${fixed.join(', ')}). Fix: export them with a dynamic first dimension (None).`);
   if (problems.length) throw new ModelInspectionError(problems);
   return { layout: layout!, batch: fixed[0] ?? null };
 }

@@ -44,7 +44,8 @@ function floatInitializer(name: string, dims: number[], values: Float32Array | n
 function checkWeights(w: LinearWeights): void {
   if (!Number.isInteger(w.features) || w.features < 1) throw new Error(`features must be a positive integer; got ${w.features}`);
   if (!Number.isInteger(w.outputs) || w.outputs < 1) throw new Error(`outputs must be a positive integer; got ${w.outputs}`);
-  if (w.weights.length !== w.features * w.outputs) throw new Error(`weights: expected ${w.features * w.outputs} values (F x K); got ${w.weights.length}`);
+  if (w.weights.length !== w.features * w.outputs)
+    throw new Error(`weights: expected ${w.features * w.outputs} values (F x K); got ${w.weights.length}`);
   if (w.bias.length !== w.outputs) throw new Error(`bias: expected ${w.outputs} values; got ${w.bias.length}`);
 }
 
@@ -78,7 +79,13 @@ export function buildSoftmaxRegression(w: LinearWeights): Uint8Array {
     node: [
       { opType: 'MatMul', input: [input, 'W'], output: ['xw'], name: 'matmul' },
       { opType: 'Add', input: ['xw', 'b'], output: ['logits'], name: 'add' },
-      { opType: 'Softmax', input: ['logits'], output: [probabilities], name: 'softmax', attribute: [{ name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: 1 }] },
+      {
+        opType: 'Softmax',
+        input: ['logits'],
+        output: [probabilities],
+        name: 'softmax',
+        attribute: [{ name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: 1 }],
+      },
       {
         opType: 'ArgMax',
         input: [probabilities],

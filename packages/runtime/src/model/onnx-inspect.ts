@@ -4,9 +4,26 @@
 // this same file (copied by its build), `npm run train` packs it with it, and the runtime reads its
 // input layout with it, so a model means the same thing at all three.
 import onnxProto from 'onnx-proto';
-import { ModelInspectionError, planInputs, type FeedType, type InputPlan, type InspectedSpec, type ModelInput, type ModelProblem, type OutputNames } from './input-plan.js';
+import {
+  ModelInspectionError,
+  planInputs,
+  type FeedType,
+  type InputPlan,
+  type InspectedSpec,
+  type ModelInput,
+  type ModelProblem,
+  type OutputNames,
+} from './input-plan.js';
 
-export { ModelInspectionError, type FeedType, type InputLayout, type InputPlan, type InspectedSpec, type ModelProblem, type OutputNames } from './input-plan.js';
+export {
+  ModelInspectionError,
+  type FeedType,
+  type InputLayout,
+  type InputPlan,
+  type InspectedSpec,
+  type ModelProblem,
+  type OutputNames,
+} from './input-plan.js';
 
 const { onnx } = onnxProto;
 type Graph = onnxProto.onnx.IGraphProto;
@@ -41,14 +58,30 @@ export function decodeModel(bytes: Uint8Array): Model {
   try {
     model = onnx.ModelProto.decode(bytes);
   } catch (e) {
-    throw new ModelInspectionError([{ file: 'model', key: 'model.onnx_path', message: `it is not an ONNX model (${(e as Error).message}). Fix: point model.onnx_path at a .onnx file exported by skl2onnx, onnxmltools or torch.onnx.` }]);
+    throw new ModelInspectionError([
+      {
+        file: 'model',
+        key: 'model.onnx_path',
+        message: `it is not an ONNX model (${(e as Error).message}). Fix: point model.onnx_path at a .onnx file exported by skl2onnx, onnxmltools or torch.onnx.`,
+      },
+    ]);
   }
   if (!model.graph || !(model.graph.input ?? []).length || !(model.graph.output ?? []).length)
-    throw new ModelInspectionError([{ file: 'model', key: 'model.onnx_path', message: 'it is not an ONNX model (no graph with inputs and outputs). Fix: point model.onnx_path at a .onnx file exported by skl2onnx, onnxmltools or torch.onnx.' }]);
+    throw new ModelInspectionError([
+      {
+        file: 'model',
+        key: 'model.onnx_path',
+        message:
+          'it is not an ONNX model (no graph with inputs and outputs). Fix: point model.onnx_path at a .onnx file exported by skl2onnx, onnxmltools or torch.onnx.',
+      },
+    ]);
   return model;
 }
 
-const dims = (v: ValueInfo): (number | string)[] => (v.type?.tensorType?.shape?.dim ?? []).map((d) => (d.dimValue != null && Number(d.dimValue) > 0 ? Number(d.dimValue) : (d.dimParam || '?')));
+const dims = (v: ValueInfo): (number | string)[] =>
+  (v.type?.tensorType?.shape?.dim ?? []).map((d) =>
+    d.dimValue != null && Number(d.dimValue) > 0 ? Number(d.dimValue) : d.dimParam || '?',
+  );
 const typeName = (v: ValueInfo): string => {
   if (v.type?.sequenceType) return 'a sequence (of maps: a ZipMap?)';
   if (v.type?.mapType) return 'a map';
@@ -65,10 +98,16 @@ export function graphInputs(graph: Graph): ValueInfo[] {
 const shapeText = (v: ValueInfo) => `[${dims(v).join(', ')}]`;
 
 /** A graph input as the input planner reads it. */
-const modelInput = (v: ValueInfo): ModelInput => ({ name: v.name ?? '', type: FEED_TYPES[v.type?.tensorType?.elemType ?? 0] ?? null, typeText: typeName(v), dims: dims(v) });
+const modelInput = (v: ValueInfo): ModelInput => ({
+  name: v.name ?? '',
+  type: FEED_TYPES[v.type?.tensorType?.elemType ?? 0] ?? null,
+  typeText: typeName(v),
+  dims: dims(v),
+});
 
 /** How the features reach the graph's inputs (see planInputs). */
-export const inspectInputs = (graph: Graph, spec: InspectedSpec, width = spec.features.length): InputPlan => planInputs(graphInputs(graph).map(modelInput), spec, width);
+export const inspectInputs = (graph: Graph, spec: InspectedSpec, width = spec.features.length): InputPlan =>
+  planInputs(graphInputs(graph).map(modelInput), spec, width);
 
 const LABEL_NAMES = ['output_label', 'label', 'labels'];
 const PROBABILITY_NAMES = ['output_probability', 'probabilities', 'probability', 'output_probabilities'];
@@ -117,7 +156,11 @@ export function inspectModel(model: Model, spec: InspectedSpec, overrides: Outpu
   const choose = (role: keyof OutputNames, conventional: string[], fallback: () => string | undefined): string | undefined => {
     const given = overrides[role];
     if (given) {
-      if (!outputs.has(given)) fail(`model.outputs.${role}`, `the model has no output ${quote(given)}; its outputs: ${described}. Fix: set model.outputs.${role} to one of them, or remove it to let the service choose.`);
+      if (!outputs.has(given))
+        fail(
+          `model.outputs.${role}`,
+          `the model has no output ${quote(given)}; its outputs: ${described}. Fix: set model.outputs.${role} to one of them, or remove it to let the service choose.`,
+        );
       return given;
     }
     const found = conventional.filter((n) => outputs.has(n));
@@ -131,14 +174,24 @@ export function inspectModel(model: Model, spec: InspectedSpec, overrides: Outpu
   if (spec.task === 'regression') {
     const tensors = names.filter(isTensor);
     const value = choose('value', VALUE_NAMES, () => (tensors.length === 1 ? tensors[0] : undefined));
-    if (!value) fail('model.outputs.value', `cannot tell which output is the predicted value; the model's outputs: ${described}. Fix: set model.outputs.value to one of them.`);
-    else if (outputs.has(value) && !isNumericTensor(outputs.get(value)!)) fail('model.outputs.value', `output ${quote(value)} is ${typeName(outputs.get(value)!)}, not a number tensor. Fix: set model.outputs.value to the model's float output (outputs: ${described}).`);
+    if (!value)
+      fail(
+        'model.outputs.value',
+        `cannot tell which output is the predicted value; the model's outputs: ${described}. Fix: set model.outputs.value to one of them.`,
+      );
+    else if (outputs.has(value) && !isNumericTensor(outputs.get(value)!))
+      fail(
+        'model.outputs.value',
+        `output ${quote(value)} is ${typeName(outputs.get(value)!)}, not a number tensor. Fix: set model.outputs.value to the model's float output (outputs: ${described}).`,
+      );
     else served.value = value;
   } else {
     const classifier = (graph.node ?? []).find((n) => isMl(n) && /Classifier$/.test(n.opType ?? ''));
     const graphOutput = (name: string | null | undefined) => (name && outputs.has(name) ? name : undefined);
     const zipMaps = names.filter(zipMapOf);
-    const probabilities = choose('probabilities', PROBABILITY_NAMES, () => (zipMaps.length === 1 ? zipMaps[0] : graphOutput(classifier?.output?.[1])));
+    const probabilities = choose('probabilities', PROBABILITY_NAMES, () =>
+      zipMaps.length === 1 ? zipMaps[0] : graphOutput(classifier?.output?.[1]),
+    );
     const label = choose('label', LABEL_NAMES, () => graphOutput(classifier?.output?.[0]));
     let modelClasses = classifier ? nodeClasses(classifier) : null;
     if (probabilities && outputs.has(probabilities)) {
@@ -148,20 +201,34 @@ export function inspectModel(model: Model, spec: InspectedSpec, overrides: Outpu
         modelClasses = nodeClasses(zm) ?? modelClasses;
         served.probabilities = zipMap.input;
       } else if (!isNumericTensor(outputs.get(probabilities)!))
-        fail('model.outputs.probabilities', `output ${quote(probabilities)} is ${typeName(outputs.get(probabilities)!)}, not a float tensor [N, classes]. Fix: set model.outputs.probabilities to the model's probability tensor (outputs: ${described}).`);
+        fail(
+          'model.outputs.probabilities',
+          `output ${quote(probabilities)} is ${typeName(outputs.get(probabilities)!)}, not a float tensor [N, classes]. Fix: set model.outputs.probabilities to the model's probability tensor (outputs: ${described}).`,
+        );
       else served.probabilities = probabilities;
     }
     if (label && outputs.has(label)) {
-      if (!isTensor(label)) fail('model.outputs.label', `output ${quote(label)} is ${typeName(outputs.get(label)!)}, not a tensor. Fix: set model.outputs.label to the model's label tensor (outputs: ${described}).`);
+      if (!isTensor(label))
+        fail(
+          'model.outputs.label',
+          `output ${quote(label)} is ${typeName(outputs.get(label)!)}, not a tensor. Fix: set model.outputs.label to the model's label tensor (outputs: ${described}).`,
+        );
       else served.label = label;
     }
     if (!probabilities && !label)
-      fail('model.outputs', `cannot tell which output holds the probabilities or the label; the model's outputs: ${described}. Fix: set model.outputs.probabilities (a float tensor [N, classes]) and/or model.outputs.label in config.yaml.`);
+      fail(
+        'model.outputs',
+        `cannot tell which output holds the probabilities or the label; the model's outputs: ${described}. Fix: set model.outputs.probabilities (a float tensor [N, classes]) and/or model.outputs.label in config.yaml.`,
+      );
     classes = classesFor(spec.classes, modelClasses, problems);
     labelValues = modelClasses?.labels ?? null;
     const width = served.probabilities && outputs.has(served.probabilities) ? dims(outputs.get(served.probabilities)!).at(-1) : undefined;
     if (classes && typeof width === 'number' && width !== classes.length)
-      problems.push({ file: 'features.yaml', key: 'classes', message: `output ${quote(served.probabilities!)} gives ${width} probabilities per row; the classes are ${list(classes)}. Fix: list the model's ${width} classes in the order of that output.` });
+      problems.push({
+        file: 'features.yaml',
+        key: 'classes',
+        message: `output ${quote(served.probabilities!)} gives ${width} probabilities per row; the classes are ${list(classes)}. Fix: list the model's ${width} classes in the order of that output.`,
+      });
   }
   if (problems.length) throw new ModelInspectionError(problems);
   return { ...inputs!, outputs: served, classes, labelValues, zipMap };
@@ -173,9 +240,19 @@ function isNumericTensor(v: ValueInfo): boolean {
 }
 
 /** The classes served: features.yaml's when they agree with the model's, else the model's (int64 labels as strings). */
-function classesFor(given: string[] | null, model: { labels: string[]; kind: 'string' | 'int64' } | null, problems: ModelProblem[]): string[] | null {
+function classesFor(
+  given: string[] | null,
+  model: { labels: string[]; kind: 'string' | 'int64' } | null,
+  problems: ModelProblem[],
+): string[] | null {
   if (!model) {
-    if (!given) problems.push({ file: 'features.yaml', key: 'classes', message: 'the model does not name its classes (no ZipMap or classifier node with classlabels_*). Fix: add `classes: [...]` to features.yaml, in the order of its probability output.' });
+    if (!given)
+      problems.push({
+        file: 'features.yaml',
+        key: 'classes',
+        message:
+          'the model does not name its classes (no ZipMap or classifier node with classlabels_*). Fix: add `classes: [...]` to features.yaml, in the order of its probability output.',
+      });
     return given;
   }
   if (!given) return model.labels;
@@ -185,7 +262,7 @@ function classesFor(given: string[] | null, model: { labels: string[]; kind: 'st
   problems.push({
     file: 'features.yaml',
     key: 'classes',
-    message: `features.yaml lists ${list(given)}; the model's classes are ${list(model.labels)}. Fix: ${model.kind === 'int64' ? `give ${model.labels.length} names, in the model's order, or` : 'list the model\'s classes in its order, or'} remove \`classes\` to take the model's.`,
+    message: `features.yaml lists ${list(given)}; the model's classes are ${list(model.labels)}. Fix: ${model.kind === 'int64' ? `give ${model.labels.length} names, in the model's order, or` : "list the model's classes in its order, or"} remove \`classes\` to take the model's.`,
   });
   return null;
 }
@@ -201,7 +278,14 @@ export function servedModel(model: Model, plan: ModelPlan): Uint8Array {
   const width = plan.classes?.length;
   const tensor = onnx.ValueInfoProto.create({
     name: input,
-    type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape: { dim: [typeof batch === 'number' ? { dimValue: batch } : { dimParam: batch }, width ? { dimValue: width } : { dimParam: 'C' }] } } },
+    type: {
+      tensorType: {
+        elemType: onnx.TensorProto.DataType.FLOAT,
+        shape: {
+          dim: [typeof batch === 'number' ? { dimValue: batch } : { dimParam: batch }, width ? { dimValue: width } : { dimParam: 'C' }],
+        },
+      },
+    },
   });
   const outs = graph.output ?? [];
   graph.output = outs.flatMap((v) => (v.name !== output ? [v] : outs.some((o) => o.name === input) ? [] : [tensor]));

@@ -108,13 +108,19 @@ export class OnnxModelRuntime implements ModelRuntime {
     try {
       preprocessor = this.factory.fromState(bundle.preprocessor);
     } catch (e) {
-      throw new ModelLoadError(`${preprocessorPath} is not a state of src/contract/preprocessor.ts (${(e as Error).message}). Fix: run \`npm run train\` again.`, preprocessorPath);
+      throw new ModelLoadError(
+        `${preprocessorPath} is not a state of src/contract/preprocessor.ts (${(e as Error).message}). Fix: run \`npm run train\` again.`,
+        preprocessorPath,
+      );
     }
     let session: ort.InferenceSession;
     try {
       session = await ort.InferenceSession.create(bundle.onnx, this.sessionOptions);
     } catch (e) {
-      throw new ModelLoadError(`${modelPath} is not a valid ONNX model (${(e as Error).message.split('\n')[0]}). Fix: run \`npm run train\` again, or check model.onnx_path.`, modelPath);
+      throw new ModelLoadError(
+        `${modelPath} is not a valid ONNX model (${(e as Error).message.split('\n')[0]}). Fix: run \`npm run train\` again, or check model.onnx_path.`,
+        modelPath,
+      );
     }
     try {
       const plan = this.inputPlan(session, preprocessor.width, modelPath);
@@ -140,7 +146,10 @@ export class OnnxModelRuntime implements ModelRuntime {
       this.preprocessor = null;
       this.meta = null;
       if (e instanceof ModelLoadError) throw e;
-      throw new ModelLoadError(`the warm-up inference on ${modelPath} failed (${(e as Error).message.split('\n')[0]}). Fix: run \`npm run train\` again.`, modelPath);
+      throw new ModelLoadError(
+        `the warm-up inference on ${modelPath} failed (${(e as Error).message.split('\n')[0]}). Fix: run \`npm run train\` again.`,
+        modelPath,
+      );
     }
     this.isReady = true;
   }
@@ -151,27 +160,37 @@ export class OnnxModelRuntime implements ModelRuntime {
       return planInputs(session.inputMetadata.map(sessionInput), this.spec, width);
     } catch (e) {
       if (!(e instanceof ModelInspectionError)) throw e;
-      throw new ModelLoadError(`${path}: ${e.problems.map((p) => `${p.key}: ${p.message}`).join('; ')} (or run \`npm run train\` again).`, path);
+      throw new ModelLoadError(
+        `${path}: ${e.problems.map((p) => `${p.key}: ${p.message}`).join('; ')} (or run \`npm run train\` again).`,
+        path,
+      );
     }
   }
 
   /** The session's outputs must be what metadata.json says. */
   private checkSignature(session: ort.InferenceSession, m: ModelMetadata, path: string): void {
     const fail = (what: string) => {
-      throw new ModelLoadError(`${path}: ${what}. Fix: run \`npm run train\` again (or, for a brought model, fix model.outputs in config.yaml).`, path);
+      throw new ModelLoadError(
+        `${path}: ${what}. Fix: run \`npm run train\` again (or, for a brought model, fix model.outputs in config.yaml).`,
+        path,
+      );
     };
     for (const [role, name] of Object.entries(m.onnx.outputs)) {
       if (!name) continue;
       const out = session.outputMetadata.find((o) => o.name === name);
       if (!out) fail(`the model has no ${role} output ${JSON.stringify(name)} (its outputs: ${session.outputNames.join(', ')})`);
-      if (out && !out.isTensor) fail(`the ${role} output ${JSON.stringify(name)} is not a tensor (a ZipMap? \`npm run train\` packs a brought model so that its input tensor is served instead)`);
+      if (out && !out.isTensor)
+        fail(
+          `the ${role} output ${JSON.stringify(name)} is not a tensor (a ZipMap? \`npm run train\` packs a brought model so that its input tensor is served instead)`,
+        );
     }
     const probs = m.onnx.outputs.probabilities;
     const classes = m.classes?.length ?? 0;
     const pOut = session.outputMetadata.find((o) => o.name === probs);
     if (probs && pOut?.isTensor) {
       const c = pOut.shape[pOut.shape.length - 1];
-      if (typeof c === 'number' && c !== classes) fail(`output ${JSON.stringify(probs)} gives ${c} probabilities per row; metadata.json lists ${classes} classes`);
+      if (typeof c === 'number' && c !== classes)
+        fail(`output ${JSON.stringify(probs)} gives ${c} probabilities per row; metadata.json lists ${classes} classes`);
     }
   }
 
@@ -214,7 +233,8 @@ export class OnnxModelRuntime implements ModelRuntime {
       for (let j = 0; j < k; j++) {
         const c = order[j]!;
         const p = round6(probs[i * C + c]!);
-        if (this.protoClass[c]) Object.defineProperty(probabilities, '__proto__', { value: p, enumerable: true, writable: true, configurable: true });
+        if (this.protoClass[c])
+          Object.defineProperty(probabilities, '__proto__', { value: p, enumerable: true, writable: true, configurable: true });
         else probabilities[this.classes[c]!] = p;
       }
       result[i] = { label, probabilities };
@@ -228,13 +248,15 @@ export class OnnxModelRuntime implements ModelRuntime {
     const own = this.meta!.onnx.label_values;
     if (own) {
       const name = this.classes[own.indexOf(String(v))];
-      if (name === undefined) throw new Error(`the model's label output gave ${JSON.stringify(String(v))}, not one of its labels ${JSON.stringify(own)}`);
+      if (name === undefined)
+        throw new Error(`the model's label output gave ${JSON.stringify(String(v))}, not one of its labels ${JSON.stringify(own)}`);
       return name;
     }
     if (typeof v === 'string') return v;
     const idx = Number(v);
     const name = this.classes[idx];
-    if (name === undefined) throw new Error(`the model's label output gave class index ${String(v)}; metadata.json lists ${this.classes.length} classes`);
+    if (name === undefined)
+      throw new Error(`the model's label output gave class index ${String(v)}; metadata.json lists ${this.classes.length} classes`);
     return name;
   }
 

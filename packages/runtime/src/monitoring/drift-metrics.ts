@@ -8,7 +8,8 @@ import type { DriftMonitor, DriftReport } from './drift.js';
 export function registerDriftMetrics(registry: Registry, monitor: DriftMonitor, prefix = METRIC_PREFIX): void {
   const registers = [registry];
   // A registry shared by two apps (tests) gets the newer monitor's gauges.
-  for (const name of ['feature_drift_psi', 'feature_drift_ks', 'feature_drifted', 'drift_window_rows']) registry.removeSingleMetric(`${prefix}${name}`);
+  for (const name of ['feature_drift_psi', 'feature_drift_ks', 'feature_drifted', 'drift_window_rows'])
+    registry.removeSingleMetric(`${prefix}${name}`);
   // One check per scrape: the gauges' collect callbacks run together, each asks for a report.
   let cached: { at: number; report: DriftReport } | null = null;
   const report = (): DriftReport => {
@@ -40,8 +41,10 @@ export function registerDriftMetrics(registry: Registry, monitor: DriftMonitor, 
     'Two-sample Kolmogorov-Smirnov statistic of each numeric feature: the recent request rows against the training sample; > monitoring.drift.ks_threshold counts as drift',
     (f) => f.ks,
   );
-  perFeature('feature_drifted', '1 when the feature is over a drift threshold (PSI or KS), else 0; absent until the window holds min_rows rows', (f) =>
-    f.psi === null && f.ks === null ? null : f.drifted ? 1 : 0,
+  perFeature(
+    'feature_drifted',
+    '1 when the feature is over a drift threshold (PSI or KS), else 0; absent until the window holds min_rows rows',
+    (f) => (f.psi === null && f.ks === null ? null : f.drifted ? 1 : 0),
   );
   new Gauge({
     name: `${prefix}drift_window_rows`,

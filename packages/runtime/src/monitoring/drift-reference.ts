@@ -99,15 +99,19 @@ export function referenceProblem(ref: DriftReference, spec: ModelSpec, modelUuid
   for (let i = 0; i < spec.features.length; i++) {
     const f = spec.features[i]!;
     const r = ref.features[i]!;
-    if (r.name !== f.name || r.type !== f.type) return `feature ${i + 1} is ${JSON.stringify(r.name)} (${r.type}), features.yaml has ${JSON.stringify(f.name)} (${f.type})`;
-    if ((r.type === 'number' || r.type === 'integer') && r.fractions.length !== r.edges.length + 1) return `feature ${JSON.stringify(r.name)}: ${r.edges.length} edges need ${r.edges.length + 1} fractions`;
-    if ((r.type === 'boolean' || r.type === 'category') && r.fractions.length !== r.values.length) return `feature ${JSON.stringify(r.name)}: ${r.values.length} values but ${r.fractions.length} fractions`;
+    if (r.name !== f.name || r.type !== f.type)
+      return `feature ${i + 1} is ${JSON.stringify(r.name)} (${r.type}), features.yaml has ${JSON.stringify(f.name)} (${f.type})`;
+    if ((r.type === 'number' || r.type === 'integer') && r.fractions.length !== r.edges.length + 1)
+      return `feature ${JSON.stringify(r.name)}: ${r.edges.length} edges need ${r.edges.length + 1} fractions`;
+    if ((r.type === 'boolean' || r.type === 'category') && r.fractions.length !== r.values.length)
+      return `feature ${JSON.stringify(r.name)}: ${r.values.length} values but ${r.fractions.length} fractions`;
   }
   return null;
 }
 
 /** The value of a row's own property `name` (never one inherited, e.g. `__proto__` or `constructor`). */
-export const ownValue = (row: object, name: string): unknown => (Object.hasOwn(row, name) ? (row as Record<string, unknown>)[name] : undefined);
+export const ownValue = (row: object, name: string): unknown =>
+  Object.hasOwn(row, name) ? (row as Record<string, unknown>)[name] : undefined;
 
 /** The missing-value rule of the drift statistics: absent, null or empty string. */
 export const isMissing = (v: unknown): boolean => v === undefined || v === null || v === '';
@@ -179,7 +183,10 @@ function featureReference(f: FeatureSpec, rows: readonly object[], bins: number,
   const missing = values.filter(isMissing).length;
   const missingRate = n === 0 ? 0 : round(missing / n);
   if (f.type === 'number' || f.type === 'integer') {
-    const xs = values.map(numericValue).filter((x): x is number => x !== null).sort((a, b) => a - b);
+    const xs = values
+      .map(numericValue)
+      .filter((x): x is number => x !== null)
+      .sort((a, b) => a - b);
     const edges = quantileEdges(xs, bins);
     const counts = new Array<number>(edges.length + 1).fill(0);
     for (const x of xs) counts[binIndex(edges, x)]!++;
@@ -222,7 +229,12 @@ function featureReference(f: FeatureSpec, rows: readonly object[], bins: number,
 }
 
 /** The reference statistics of the training rows (called by `npm run train`). */
-export function computeReference(rows: readonly object[], spec: ModelSpec, modelUuid: string, options: { bins?: number; sampleSize?: number; now?: Date } = {}): DriftReference {
+export function computeReference(
+  rows: readonly object[],
+  spec: ModelSpec,
+  modelUuid: string,
+  options: { bins?: number; sampleSize?: number; now?: Date } = {},
+): DriftReference {
   const bins = options.bins ?? REFERENCE_BINS;
   const sampleSize = options.sampleSize ?? REFERENCE_SAMPLE;
   return {

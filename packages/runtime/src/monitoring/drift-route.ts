@@ -20,12 +20,18 @@ export const driftResponse = {
     status: {
       type: 'string',
       enum: ['ok', 'warming_up', 'no_reference', 'not_loaded', 'disabled'],
-      description: 'ok: values computed; warming_up: fewer rows than min_rows; no_reference: the model bundle has no reference.json (retrain); not_loaded: no model yet; disabled',
+      description:
+        'ok: values computed; warming_up: fewer rows than min_rows; no_reference: the model bundle has no reference.json (retrain); not_loaded: no model yet; disabled',
     },
     model: modelRef,
     window: {
       type: 'object',
-      properties: { rows: { type: 'integer' }, size: { type: 'integer' }, seconds: { type: ['integer', 'null'] }, min_rows: { type: 'integer' } },
+      properties: {
+        rows: { type: 'integer' },
+        size: { type: 'integer' },
+        seconds: { type: ['integer', 'null'] },
+        min_rows: { type: 'integer' },
+      },
     },
     thresholds: { type: 'object', properties: { psi: { type: 'number' }, ks: { type: 'number' } } },
     drifted: { type: 'array', items: { type: 'string' }, description: 'Names of the features over a threshold' },
@@ -36,13 +42,20 @@ export const driftResponse = {
         properties: {
           name: { type: 'string' },
           type: { type: 'string', enum: ['number', 'integer', 'boolean', 'category', 'string'] },
-          psi: { ...nullableNumber, description: 'Population stability index over the reference bins (missing values are a bin); null until min_rows rows' },
-          ks: { ...nullableNumber, description: 'Two-sample Kolmogorov-Smirnov statistic against the training sample (number / integer features)' },
+          psi: {
+            ...nullableNumber,
+            description: 'Population stability index over the reference bins (missing values are a bin); null until min_rows rows',
+          },
+          ks: {
+            ...nullableNumber,
+            description: 'Two-sample Kolmogorov-Smirnov statistic against the training sample (number / integer features)',
+          },
           drifted: { type: 'boolean' },
           reference: {
             type: 'object',
             additionalProperties: true,
-            description: 'Training statistics: missing_rate, and edges + fractions per bin (numeric) or values + fractions (boolean, category)',
+            description:
+              'Training statistics: missing_rate, and edges + fractions per bin (numeric) or values + fractions (boolean, category)',
           },
           window: {
             type: 'object',

@@ -247,8 +247,24 @@ class FeatureWindow {
   summary(): Record<string, unknown> {
     const ref = this.ref;
     if (ref.type === 'number' || ref.type === 'integer')
-      return { rows: ref.rows, missing_rate: ref.missing_rate, edges: ref.edges, fractions: ref.fractions, min: ref.min, max: ref.max, mean: ref.mean, sample_size: ref.sample.length };
-    if (ref.type === 'boolean' || ref.type === 'category') return { rows: ref.rows, missing_rate: ref.missing_rate, values: ref.values, fractions: ref.fractions, other_fraction: ref.other_fraction };
+      return {
+        rows: ref.rows,
+        missing_rate: ref.missing_rate,
+        edges: ref.edges,
+        fractions: ref.fractions,
+        min: ref.min,
+        max: ref.max,
+        mean: ref.mean,
+        sample_size: ref.sample.length,
+      };
+    if (ref.type === 'boolean' || ref.type === 'category')
+      return {
+        rows: ref.rows,
+        missing_rate: ref.missing_rate,
+        values: ref.values,
+        fractions: ref.fractions,
+        other_fraction: ref.other_fraction,
+      };
     return { rows: ref.rows, missing_rate: ref.missing_rate };
   }
 
@@ -428,7 +444,8 @@ export class DriftMonitor {
     };
     try {
       if (this.onDrift) this.onDrift(warning);
-      else if (warning.status === 'drifted') this.logger?.warn(warning, `feature drift: ${JSON.stringify(fd.name)} crossed the drift threshold`);
+      else if (warning.status === 'drifted')
+        this.logger?.warn(warning, `feature drift: ${JSON.stringify(fd.name)} crossed the drift threshold`);
       else this.logger?.info(warning, `feature drift: ${JSON.stringify(fd.name)} is back under the drift thresholds`);
     } catch (err) {
       this.logger?.warn({ err }, 'drift listener failed');

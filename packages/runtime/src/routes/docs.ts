@@ -2,7 +2,14 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import type { JsonSchema } from '../schemas/api.js';
-import { exampleRows, predictAnswerExamples, predictComponents, predictionSchema, predictRequestExamples, ref } from '../schemas/openapi.js';
+import {
+  exampleRows,
+  predictAnswerExamples,
+  predictComponents,
+  predictionSchema,
+  predictRequestExamples,
+  ref,
+} from '../schemas/openapi.js';
 import { exampleInferRequest, oipComponents } from './v2/schemas.js';
 import { outputTensors } from './v2/tensors.js';
 
@@ -28,18 +35,27 @@ const OPERATION_IDS: Record<string, string> = {
 
 /** `get /a/{id}/b-c` -> getAByIdBC */
 export function operationIdOf(method: string, path: string): string {
-  const words = path.split(/[^A-Za-z0-9{}]+/).filter(Boolean).map((w) => (w.startsWith('{') ? `By${w.slice(1, 2).toUpperCase()}${w.slice(2, -1)}` : w[0]!.toUpperCase() + w.slice(1)));
+  const words = path
+    .split(/[^A-Za-z0-9{}]+/)
+    .filter(Boolean)
+    .map((w) => (w.startsWith('{') ? `By${w.slice(1, 2).toUpperCase()}${w.slice(2, -1)}` : w[0]!.toUpperCase() + w.slice(1)));
   return OPERATION_IDS[`${method} ${path}`] ?? method + words.join('');
 }
 
 type Media = { schema?: unknown; examples?: unknown };
 type Response = { description?: string; headers?: Record<string, unknown>; content?: Record<string, Media> };
-type Operation = { operationId?: string; parameters?: unknown[]; requestBody?: { content?: Record<string, Media> }; responses?: Record<string, Response> };
+type Operation = {
+  operationId?: string;
+  parameters?: unknown[];
+  requestBody?: { content?: Record<string, Media> };
+  responses?: Record<string, Response>;
+};
 
 /** Replaces the contents of `target` with those of `source`, keeping the object (the cached document holds it). */
 function replaceContents(target: Record<string, unknown>, source: Record<string, unknown>): void {
   for (const key of Object.keys(target)) delete target[key];
-  for (const [key, value] of Object.entries(source)) Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  for (const [key, value] of Object.entries(source))
+    Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
 /**
@@ -74,7 +90,10 @@ export function registerDocs(app: FastifyInstance): void {
       const all = await runtime.predict(rows.slice(0, 1), Number.MAX_SAFE_INTEGER);
       const request = inferExample;
       replaceContents(inferAnswers, {
-        example: { summary: `The model's answer for the request example (model ${meta.model_uuid})`, value: { model_name: model.name, model_version: meta.model_uuid, id: request.id, outputs: outputTensors(all, meta, null) } },
+        example: {
+          summary: `The model's answer for the request example (model ${meta.model_uuid})`,
+          value: { model_name: model.name, model_version: meta.model_uuid, id: request.id, outputs: outputTensors(all, meta, null) },
+        },
       });
     } catch (err) {
       app.log.warn({ err }, 'the OpenAPI answer examples could not be computed');
@@ -93,7 +112,10 @@ export function registerDocs(app: FastifyInstance): void {
         { name: 'operations', description: 'Prometheus metrics (GET /metrics)' },
         { name: 'oip-v2', description: 'Open Inference Protocol (KServe V2) REST: health, metadata and infer beside /predict' },
         { name: 'monitoring', description: 'Model monitoring: feature drift against the training data' },
-        { name: 'feedback', description: 'Ground truth for earlier predictions (by request or entity ID) and the rolling model performance it gives' },
+        {
+          name: 'feedback',
+          description: 'Ground truth for earlier predictions (by request or entity ID) and the rolling model performance it gives',
+        },
       ],
     },
     // The named schemas and the /predict body are set on the finished document: @fastify/swagger
@@ -102,21 +124,30 @@ export function registerDocs(app: FastifyInstance): void {
       if (!('openapiObject' in document)) return document.swaggerObject;
       const { openapiObject } = document;
       openapiObject.components = { ...openapiObject.components, schemas: { ...openapiObject.components?.schemas, ...schemas } as never };
-      const json = (schema: unknown, examples?: unknown): Record<string, Media> => ({ 'application/json': examples ? { schema, examples } : { schema } });
+      const json = (schema: unknown, examples?: unknown): Record<string, Media> => ({
+        'application/json': examples ? { schema, examples } : { schema },
+      });
       for (const [path, item] of Object.entries(openapiObject.paths ?? {}))
         for (const [method, op] of Object.entries(item as Record<string, Operation>)) {
           op.operationId ??= operationIdOf(method, path);
           // Error answers: Error (with details) or the OIP error object.
           for (const [status, response] of Object.entries(op.responses ?? {})) {
             const schema = response.content?.['application/json']?.schema as { properties?: Record<string, unknown> } | undefined;
-            if (Number(status) >= 400 && schema?.properties?.error) response.content = json(ref(schema.properties.details ? 'Error' : 'OipError'));
+            if (Number(status) >= 400 && schema?.properties?.error)
+              response.content = json(ref(schema.properties.details ? 'Error' : 'OipError'));
           }
           if (path.startsWith('/v2/') && path.endsWith('/infer')) {
-            op.requestBody = { ...op.requestBody, content: json(ref('OipInferRequest'), { example: { summary: 'The example row', value: inferExample } }) };
+            op.requestBody = {
+              ...op.requestBody,
+              content: json(ref('OipInferRequest'), { example: { summary: 'The example row', value: inferExample } }),
+            };
             op.responses = {
               ...op.responses,
               200: { description: 'The outputs for the rows', content: json(ref('OipInferResponse'), inferAnswers) },
-              413: { description: `Body over service.body_limit_bytes (${service.body_limit_bytes} bytes)`, content: json(ref('OipError')) },
+              413: {
+                description: `Body over service.body_limit_bytes (${service.body_limit_bytes} bytes)`,
+                content: json(ref('OipError')),
+              },
               415: { description: 'Content type other than application/json', content: json(ref('OipError')) },
             };
           } else if (path.startsWith('/v2')) {
@@ -131,9 +162,21 @@ export function registerDocs(app: FastifyInstance): void {
       const ok = post.responses?.['200'];
       if (ok) ok.content = json(ref('PredictResponse'), predictAnswers);
       // x-request-id: taken from the request when printable and at most 128 characters, else generated; always sent back.
-      post.parameters = [...(post.parameters ?? []), { name: 'x-request-id', in: 'header', required: false, description: 'Your ID for this call (printable ASCII, at most 128 characters); generated when absent or invalid', schema: { type: 'string', maxLength: 128 } }];
+      post.parameters = [
+        ...(post.parameters ?? []),
+        {
+          name: 'x-request-id',
+          in: 'header',
+          required: false,
+          description: 'Your ID for this call (printable ASCII, at most 128 characters); generated when absent or invalid',
+          schema: { type: 'string', maxLength: 128 },
+        },
+      ];
       for (const response of Object.values(post.responses ?? {}))
-        response.headers = { ...response.headers, 'x-request-id': { description: 'The request ID: yours, or the generated one', schema: { type: 'string' } } };
+        response.headers = {
+          ...response.headers,
+          'x-request-id': { description: 'The request ID: yours, or the generated one', schema: { type: 'string' } },
+        };
       return openapiObject;
     },
   });

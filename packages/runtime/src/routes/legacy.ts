@@ -28,12 +28,21 @@ const legacyRoutes: FastifyPluginAsync<LegacyRouteOptions> = async (app, opts) =
     400: { ...errorResponse, description: 'Not a JSON array of rows, or a row that does not match the features (see details)' },
     503: { ...errorResponse, description: 'The model is not loaded yet; retry after GET /health/ready answers 200' },
   };
-  const body = { ...(toOpenApi30(batchSchema(rowJsonSchema, maxBatchSize)) as object), description: `A JSON array of 1 to ${maxBatchSize} rows (the template's request format)` };
+  const body = {
+    ...(toOpenApi30(batchSchema(rowJsonSchema, maxBatchSize)) as object),
+    description: `A JSON array of 1 to ${maxBatchSize} rows (the template's request format)`,
+  };
   // The template took a list only; the rest of the check is /predict's (see routes/predict.ts).
   const validatorCompiler = ({ httpPart }: { httpPart?: string }) => {
     if (httpPart !== 'body') return () => true;
     return (sent: unknown) => {
-      if (!Array.isArray(sent)) return { error: new HttpError(400, `this route of the template's API takes a JSON array of rows; got ${sent === null ? 'null' : typeof sent}. Send [row, ...], or use POST /predict`) };
+      if (!Array.isArray(sent))
+        return {
+          error: new HttpError(
+            400,
+            `this route of the template's API takes a JSON array of rows; got ${sent === null ? 'null' : typeof sent}. Send [row, ...], or use POST /predict`,
+          ),
+        };
       const result = checkBody(sent);
       return 'error' in result ? { error: result.error } : true;
     };
@@ -45,8 +54,20 @@ const legacyRoutes: FastifyPluginAsync<LegacyRouteOptions> = async (app, opts) =
     const rows = request.body;
     const predictions = await batcher.predict(rows, classes);
     notifyPrediction(request, opts.onPrediction, () => {
-      const logged = classes === topN ? predictions : predictions.map((p) => ({ ...p, probabilities: p.probabilities && Object.fromEntries(Object.entries(p.probabilities).slice(0, topN)) }));
-      return { requestId: request.id, rows, predictions: attachEntityIds(rows, logged, modelSpec.idField), latencyMs: reply.elapsedTime, model: runtime.metadata };
+      const logged =
+        classes === topN
+          ? predictions
+          : predictions.map((p) => ({
+              ...p,
+              probabilities: p.probabilities && Object.fromEntries(Object.entries(p.probabilities).slice(0, topN)),
+            }));
+      return {
+        requestId: request.id,
+        rows,
+        predictions: attachEntityIds(rows, logged, modelSpec.idField),
+        latencyMs: reply.elapsedTime,
+        model: runtime.metadata,
+      };
     });
     return predictions;
   };
@@ -56,9 +77,13 @@ const legacyRoutes: FastifyPluginAsync<LegacyRouteOptions> = async (app, opts) =
       tags,
       deprecated: true,
       summary: "The template's predictions: use POST /predict (predictions[].label)",
-      description: 'Answers one `{"class_name": ...}` per row, in order (regression: the predicted value as a string). Replaced by `POST /predict`, which takes the same array and answers `predictions[].label`.',
+      description:
+        'Answers one `{"class_name": ...}` per row, in order (regression: the predicted value as a string). Replaced by `POST /predict`, which takes the same array and answers `predictions[].label`.',
       body,
-      response: { 200: { type: 'array', items: { type: 'object', properties: { class_name: { type: 'string' } }, required: ['class_name'] } }, ...errors },
+      response: {
+        200: { type: 'array', items: { type: 'object', properties: { class_name: { type: 'string' } }, required: ['class_name'] } },
+        ...errors,
+      },
     },
     validatorCompiler,
     handler: async (request, reply) => {
@@ -80,7 +105,14 @@ const legacyRoutes: FastifyPluginAsync<LegacyRouteOptions> = async (app, opts) =
         response: {
           200: {
             type: 'array',
-            items: { type: 'object', properties: { class_names: { type: 'array', items: { type: 'string' } }, probabilities: { type: 'array', items: { type: 'number' } } }, required: ['class_names', 'probabilities'] },
+            items: {
+              type: 'object',
+              properties: {
+                class_names: { type: 'array', items: { type: 'string' } },
+                probabilities: { type: 'array', items: { type: 'number' } },
+              },
+              required: ['class_names', 'probabilities'],
+            },
           },
           ...errors,
         },
@@ -89,7 +121,10 @@ const legacyRoutes: FastifyPluginAsync<LegacyRouteOptions> = async (app, opts) =
       handler: async (request, reply) => {
         const predictions = await predict(request, reply, ALL_CLASSES);
         const classes = runtime.metadata.classes ?? [];
-        return predictions.map((p) => ({ class_names: classes, probabilities: classes.map((c) => (p.probabilities && Object.hasOwn(p.probabilities, c) ? p.probabilities[c]! : 0)) }));
+        return predictions.map((p) => ({
+          class_names: classes,
+          probabilities: classes.map((c) => (p.probabilities && Object.hasOwn(p.probabilities, c) ? p.probabilities[c]! : 0)),
+        }));
       },
     });
 

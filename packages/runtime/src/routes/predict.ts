@@ -49,8 +49,18 @@ const predictRoute: FastifyPluginAsync<PredictRouteOptions> = async (app, opts) 
       const predictions = await batcher.predict(rows, topN);
       const meta = runtime.metadata;
       const answered = attachEntityIds(rows, predictions, idField);
-      notifyPrediction(request, opts.onPrediction, () => ({ requestId: request.id, rows, predictions: answered, latencyMs: reply.elapsedTime, model: meta }));
-      return { request_id: request.id, model: { name: meta.model_name, uuid: meta.model_uuid, created_at: meta.created_at }, predictions: answered };
+      notifyPrediction(request, opts.onPrediction, () => ({
+        requestId: request.id,
+        rows,
+        predictions: answered,
+        latencyMs: reply.elapsedTime,
+        model: meta,
+      }));
+      return {
+        request_id: request.id,
+        model: { name: meta.model_name, uuid: meta.model_uuid, created_at: meta.created_at },
+        predictions: answered,
+      };
     },
   });
 };

@@ -31,7 +31,10 @@ export const errorResponse = {
  * drops a property named `__proto__`, so the document gets the named schemas of openapi.ts (docs.ts).
  */
 export function predictBody(rowJsonSchema: JsonSchema, maxBatchSize: number): JsonSchema {
-  return { description: `One feature row, or an array of 1 to ${maxBatchSize} rows`, anyOf: [rowJsonSchema, batchSchema(rowJsonSchema, maxBatchSize)] };
+  return {
+    description: `One feature row, or an array of 1 to ${maxBatchSize} rows`,
+    anyOf: [rowJsonSchema, batchSchema(rowJsonSchema, maxBatchSize)],
+  };
 }
 
 const defineOwn = <T extends object>(o: T, key: string, value: unknown): T =>
@@ -47,8 +50,14 @@ export function toOpenApi30(schema: unknown): unknown {
   const out: JsonSchema = {};
   for (const [key, value] of Object.entries(schema)) {
     if (key === 'examples' && Array.isArray(value)) defineOwn(out, 'example', value[0]);
-    else if (key === 'type' && Array.isArray(value)) defineOwn(out, 'anyOf', value.map((type) => ({ type })));
-    else if (key === 'properties') defineOwn(out, key, Object.fromEntries(Object.entries(value as object).map(([k, v]) => [k, toOpenApi30(v)])));
+    else if (key === 'type' && Array.isArray(value))
+      defineOwn(
+        out,
+        'anyOf',
+        value.map((type) => ({ type })),
+      );
+    else if (key === 'properties')
+      defineOwn(out, key, Object.fromEntries(Object.entries(value as object).map(([k, v]) => [k, toOpenApi30(v)])));
     else defineOwn(out, key, key === 'enum' || key === 'required' || key === 'default' || key === 'example' ? value : toOpenApi30(value));
   }
   return out;
@@ -66,7 +75,11 @@ export function batchSchema(rowJsonSchema: JsonSchema, maxBatchSize: number): Js
 export function predictResponse(spec: ModelSpec): JsonSchema {
   const prediction: Record<string, JsonSchema> = {
     label: { type: 'string', nullable: true, description: 'Predicted class (classification); null for regression' },
-    probabilities: { type: 'object', description: 'Class -> probability of the top model.top_n classes, highest first (classification)', additionalProperties: { type: 'number' } },
+    probabilities: {
+      type: 'object',
+      description: 'Class -> probability of the top model.top_n classes, highest first (classification)',
+      additionalProperties: { type: 'number' },
+    },
     value: { type: 'number', description: 'Predicted value (regression)' },
   };
   if (spec.idField) prediction.entity_id = { type: ['string', 'integer'], description: `The row's ${spec.idField}, when it was sent` };

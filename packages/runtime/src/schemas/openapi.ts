@@ -37,17 +37,25 @@ export function predictionSchema(spec: ModelSpec, classes: string[] | null): Jso
     properties.label = { type: 'string', nullable: true, enum: [null], description: 'Always null for regression' };
     properties.value = { type: 'number', description: 'Predicted value' };
   }
-  if (spec.idField) properties.entity_id = { anyOf: [{ type: 'string' }, { type: 'integer' }], description: `The row's ${spec.idField}, when it was sent` };
+  if (spec.idField)
+    properties.entity_id = { anyOf: [{ type: 'string' }, { type: 'integer' }], description: `The row's ${spec.idField}, when it was sent` };
   return { type: 'object', properties, required: spec.task === 'classification' ? ['label'] : ['label', 'value'] };
 }
 
 /** components.schemas for /predict, its errors and the model reference. */
-export function predictComponents({ modelSpec: spec, rowJsonSchema }: FeatureModule, classes: string[] | null, maxBatchSize: number): Record<string, JsonSchema> {
+export function predictComponents(
+  { modelSpec: spec, rowJsonSchema }: FeatureModule,
+  classes: string[] | null,
+  maxBatchSize: number,
+): Record<string, JsonSchema> {
   const { details, ...errorProperties } = errorResponse.properties;
   return {
     FeatureRow: toOpenApi30(rowJsonSchema) as JsonSchema,
     FeatureRowBatch: { type: 'array', items: ref('FeatureRow'), minItems: 1, maxItems: maxBatchSize },
-    PredictRequest: { description: `One feature row, or an array of 1 to ${maxBatchSize} rows`, anyOf: [ref('FeatureRow'), ref('FeatureRowBatch')] },
+    PredictRequest: {
+      description: `One feature row, or an array of 1 to ${maxBatchSize} rows`,
+      anyOf: [ref('FeatureRow'), ref('FeatureRowBatch')],
+    },
     ModelRef: {
       type: 'object',
       description: 'The model bundle that answered',
@@ -66,7 +74,12 @@ export function predictComponents({ modelSpec: spec, rowJsonSchema }: FeatureMod
       required: ['request_id', 'model', 'predictions'],
     },
     ErrorDetail: details.items as unknown as JsonSchema,
-    Error: { type: 'object', description: errorResponse.description, properties: { ...errorProperties, details: { type: 'array', items: ref('ErrorDetail') } }, required: ['error'] },
+    Error: {
+      type: 'object',
+      description: errorResponse.description,
+      properties: { ...errorProperties, details: { type: 'array', items: ref('ErrorDetail') } },
+      required: ['error'],
+    },
   };
 }
 

@@ -4,7 +4,18 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { HttpError } from '../../errors.js';
 import { attachEntityIds, notifyPrediction, type PredictionListener } from '../../prediction-event.js';
-import { exampleInferRequest, inferRequest, inferResponse, liveAnswer, modelMetadata, modelReadyAnswer, oipError, PLATFORM, readyAnswer, serverMetadata } from './schemas.js';
+import {
+  exampleInferRequest,
+  inferRequest,
+  inferResponse,
+  liveAnswer,
+  modelMetadata,
+  modelReadyAnswer,
+  oipError,
+  PLATFORM,
+  readyAnswer,
+  serverMetadata,
+} from './schemas.js';
 import { InferRequestError, describeRowProblems, metadataInputs, metadataOutputs, outputTensors, parseInferRequest } from './tensors.js';
 
 export interface OipRouteOptions {
@@ -50,7 +61,9 @@ const oipRoutes: FastifyPluginAsync<OipRouteOptions> = async (app, opts) => {
     type: 'object',
     properties: {
       name: { type: 'string', description: `The model name: ${JSON.stringify(modelName)} (config model.name)` },
-      ...(withVersion ? { version: { type: 'string', description: 'The model version: the model UUID listed in the model metadata' } } : {}),
+      ...(withVersion
+        ? { version: { type: 'string', description: 'The model version: the model UUID listed in the model metadata' } }
+        : {}),
     },
     required: withVersion ? ['name', 'version'] : ['name'],
   });
@@ -61,14 +74,19 @@ const oipRoutes: FastifyPluginAsync<OipRouteOptions> = async (app, opts) => {
 
   /** 404 unless the path names this model (and, when given, the loaded version); 503 while not ready when `ready`. */
   const checkModel = ({ name, version }: ModelParams, { ready }: { ready: boolean }): void => {
-    if (name !== modelName) throw new HttpError(404, `unknown model ${JSON.stringify(name)}; this server serves ${JSON.stringify(modelName)}`);
+    if (name !== modelName)
+      throw new HttpError(404, `unknown model ${JSON.stringify(name)}; this server serves ${JSON.stringify(modelName)}`);
     if (version === undefined && !ready) return;
     if (!runtime.ready) {
       if (ready || version !== undefined) throw new HttpError(503, NOT_READY);
       return;
     }
     const uuid = runtime.metadata.model_uuid;
-    if (version !== undefined && version !== uuid) throw new HttpError(404, `unknown version ${JSON.stringify(version)} of model ${JSON.stringify(name)}; the loaded version is ${JSON.stringify(uuid)}`);
+    if (version !== undefined && version !== uuid)
+      throw new HttpError(
+        404,
+        `unknown version ${JSON.stringify(version)} of model ${JSON.stringify(name)}; the loaded version is ${JSON.stringify(uuid)}`,
+      );
   };
 
   app.get('/v2/health/live', {
@@ -77,8 +95,13 @@ const oipRoutes: FastifyPluginAsync<OipRouteOptions> = async (app, opts) => {
   });
 
   app.get('/v2/health/ready', {
-    schema: { tags, summary: 'Server ready: 200 once the model is loaded and warmed up, else 503', response: { 200: readyAnswer, 503: readyAnswer } },
-    handler: async (_request, reply) => (runtime.ready && !app.lifecycle.draining ? { ready: true } : reply.code(503).send({ ready: false })),
+    schema: {
+      tags,
+      summary: 'Server ready: 200 once the model is loaded and warmed up, else 503',
+      response: { 200: readyAnswer, 503: readyAnswer },
+    },
+    handler: async (_request, reply) =>
+      runtime.ready && !app.lifecycle.draining ? { ready: true } : reply.code(503).send({ ready: false }),
   });
 
   app.get('/v2', {
@@ -144,11 +167,18 @@ const oipRoutes: FastifyPluginAsync<OipRouteOptions> = async (app, opts) => {
           throw err;
         }
         const checked = checkBody(parsed.rows);
-        if ('error' in checked) throw new HttpError(400, describeRowProblems(checked.error.details ?? [], modelSpec) || checked.error.message);
+        if ('error' in checked)
+          throw new HttpError(400, describeRowProblems(checked.error.details ?? [], modelSpec) || checked.error.message);
         const { rows } = checked;
         const predictions = attachEntityIds(rows, await batcher.predict(rows, ALL_CLASSES), idField);
         // Logged as /predict logs them: the top model.top_n classes, highest first (the runtime's order).
-        notifyPrediction(request, opts.onPrediction, () => ({ requestId: request.id, rows, predictions: predictions.map((p) => (p.probabilities ? { ...p, probabilities: topOf(p.probabilities, topN) } : p)), latencyMs: reply.elapsedTime, model: meta }));
+        notifyPrediction(request, opts.onPrediction, () => ({
+          requestId: request.id,
+          rows,
+          predictions: predictions.map((p) => (p.probabilities ? { ...p, probabilities: topOf(p.probabilities, topN) } : p)),
+          latencyMs: reply.elapsedTime,
+          model: meta,
+        }));
         return {
           model_name: modelName,
           model_version: meta.model_uuid,

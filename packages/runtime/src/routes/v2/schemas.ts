@@ -48,7 +48,11 @@ export const modelMetadata = {
     versions: { type: 'array', items: { type: 'string' }, description: 'The UUID of the loaded model bundle (metadata.json model_uuid)' },
     platform: { type: 'string', enum: [PLATFORM] },
     inputs: { type: 'array', items: metadataTensor, description: 'One input per feature, in features.yaml order' },
-    outputs: { type: 'array', items: metadataTensor, description: 'label and probabilities [N, classes] (classification) or value (regression)' },
+    outputs: {
+      type: 'array',
+      items: metadataTensor,
+      description: 'label and probabilities [N, classes] (classification) or value (regression)',
+    },
   },
   required: ['name', 'platform', 'inputs', 'outputs'],
 } as const;
@@ -56,7 +60,11 @@ export const modelMetadata = {
 /** Health answers: judged by status code (200 true, 503 false); the body says the same. */
 export const liveAnswer = { type: 'object', properties: { live: { type: 'boolean' } }, required: ['live'] } as const;
 export const readyAnswer = { type: 'object', properties: { ready: { type: 'boolean' } }, required: ['ready'] } as const;
-export const modelReadyAnswer = { type: 'object', properties: { name: { type: 'string' }, ready: { type: 'boolean' } }, required: ['name', 'ready'] } as const;
+export const modelReadyAnswer = {
+  type: 'object',
+  properties: { name: { type: 'string' }, ready: { type: 'boolean' } },
+  required: ['name', 'ready'],
+} as const;
 
 /** The feature-per-input inference request of the example row (used by /docs and tests). */
 export function exampleInferRequest(spec: ModelSpec, row: Record<string, unknown>) {
@@ -82,7 +90,13 @@ export function inferRequest(maxBatchSize: number, example: ReturnType<typeof ex
         minItems: 1,
         items: {
           type: 'object',
-          properties: { name: { type: 'string', description: 'Feature name' }, datatype, shape, parameters, data: { type: 'array', items: {}, description: 'Flat, row-major' } },
+          properties: {
+            name: { type: 'string', description: 'Feature name' },
+            datatype,
+            shape,
+            parameters,
+            data: { type: 'array', items: {}, description: 'Flat, row-major' },
+          },
           required: ['name', 'datatype', 'shape', 'data'],
         },
       },
@@ -109,14 +123,18 @@ export const inferResponse = {
       items: {
         type: 'object',
         description: 'label: BYTES [N]; probabilities: FP32 [N, classes] in the class order of the model; value: FP32 [N]',
-        properties: { name: { type: 'string', enum: ['label', 'probabilities', 'value'] }, datatype, shape, data: { type: 'array', items: {} } },
+        properties: {
+          name: { type: 'string', enum: ['label', 'probabilities', 'value'] },
+          datatype,
+          shape,
+          data: { type: 'array', items: {} },
+        },
         required: ['name', 'datatype', 'shape', 'data'],
       },
     },
   },
   required: ['model_name', 'outputs'],
 } as const;
-
 
 /**
  * components.schemas of the OIP routes (the names a generated client gets), and the $ref each
@@ -132,10 +150,20 @@ export function oipComponents(maxBatchSize: number, example: ReturnType<typeof e
     OipServerMetadata: named(serverMetadata),
     OipMetadataTensor: named(metadataTensor),
     OipModelMetadata: named(modelMetadata, {
-      properties: { ...(toOpenApi30(modelMetadata.properties) as JsonSchema), inputs: { ...modelMetadata.properties.inputs, items: ref('OipMetadataTensor') }, outputs: { ...modelMetadata.properties.outputs, items: ref('OipMetadataTensor') } },
+      properties: {
+        ...(toOpenApi30(modelMetadata.properties) as JsonSchema),
+        inputs: { ...modelMetadata.properties.inputs, items: ref('OipMetadataTensor') },
+        outputs: { ...modelMetadata.properties.outputs, items: ref('OipMetadataTensor') },
+      },
     }),
-    OipRequestInput: named({ ...requestProperties.inputs.items, properties: { ...requestProperties.inputs.items.properties, parameters: ref('OipParameters') } }),
-    OipRequestOutput: named({ ...requestProperties.outputs.items, properties: { name: { type: 'string' }, parameters: ref('OipParameters') } }),
+    OipRequestInput: named({
+      ...requestProperties.inputs.items,
+      properties: { ...requestProperties.inputs.items.properties, parameters: ref('OipParameters') },
+    }),
+    OipRequestOutput: named({
+      ...requestProperties.outputs.items,
+      properties: { name: { type: 'string' }, parameters: ref('OipParameters') },
+    }),
     OipInferRequest: named(request, {
       properties: {
         ...(toOpenApi30(requestProperties) as JsonSchema),
@@ -146,7 +174,11 @@ export function oipComponents(maxBatchSize: number, example: ReturnType<typeof e
     }),
     OipResponseOutput: named(inferResponse.properties.outputs.items),
     OipInferResponse: named(inferResponse, {
-      properties: { ...(toOpenApi30(inferResponse.properties) as JsonSchema), parameters: ref('OipParameters'), outputs: { type: 'array', items: ref('OipResponseOutput') } },
+      properties: {
+        ...(toOpenApi30(inferResponse.properties) as JsonSchema),
+        parameters: ref('OipParameters'),
+        outputs: { type: 'array', items: ref('OipResponseOutput') },
+      },
     }),
   };
 }

@@ -6,7 +6,21 @@ import type { Row } from '../../schemas/model-spec.js';
 import type { FeatureSpec, FeatureType, ModelSpec } from '../../schemas/model-spec.js';
 
 /** The OIP tensor datatypes. */
-export const DATATYPES = ['BOOL', 'UINT8', 'UINT16', 'UINT32', 'UINT64', 'INT8', 'INT16', 'INT32', 'INT64', 'FP16', 'FP32', 'FP64', 'BYTES'] as const;
+export const DATATYPES = [
+  'BOOL',
+  'UINT8',
+  'UINT16',
+  'UINT32',
+  'UINT64',
+  'INT8',
+  'INT16',
+  'INT32',
+  'INT64',
+  'FP16',
+  'FP32',
+  'FP64',
+  'BYTES',
+] as const;
 export type Datatype = (typeof DATATYPES)[number];
 
 const INTEGER_TYPES: Datatype[] = ['INT64', 'INT32', 'INT16', 'INT8', 'UINT64', 'UINT32', 'UINT16', 'UINT8'];
@@ -175,7 +189,8 @@ export function parseInferRequest(body: unknown, spec: ModelSpec, opts: ParseOpt
       const name = isObject(o) ? own(o, 'name') : undefined;
       if (typeof name !== 'string') return fail(`outputs[${i}] must be an object with a string "name"; got ${show(o)}`);
       checkParameters(own(o as Record<string, unknown>, 'parameters'), `outputs[${i}].parameters`, fail);
-      if (!opts.outputNames.includes(name)) fail(`unknown output ${quote(name)} in "outputs"; this model answers with ${shortList(opts.outputNames)}`);
+      if (!opts.outputNames.includes(name))
+        fail(`unknown output ${quote(name)} in "outputs"; this model answers with ${shortList(opts.outputNames)}`);
       return name;
     });
     // The protocol: "If not specified all outputs ... will be returned"; an empty list asks for none of them in particular.
@@ -202,23 +217,35 @@ export function parseInferRequest(body: unknown, spec: ModelSpec, opts: ParseOpt
     const datatype = own(tensor, 'datatype');
     const accepted = feature ? acceptedDatatypes(feature.type) : ID_DATATYPES;
     if (typeof datatype !== 'string' || !accepted.includes(datatype as Datatype)) {
-      const what = feature ? `feature ${quote(name)} is ${feature.type === 'category' ? 'a category' : `of type ${feature.type}`}` : `the entity ID ${quote(name)}`;
-      fail(`${label} has datatype ${show(datatype)}; ${what}: send ${accepted[0]}${accepted.length > 1 ? ` (or ${accepted.slice(1).join(', ')})` : ''}`);
+      const what = feature
+        ? `feature ${quote(name)} is ${feature.type === 'category' ? 'a category' : `of type ${feature.type}`}`
+        : `the entity ID ${quote(name)}`;
+      fail(
+        `${label} has datatype ${show(datatype)}; ${what}: send ${accepted[0]}${accepted.length > 1 ? ` (or ${accepted.slice(1).join(', ')})` : ''}`,
+      );
     }
 
     const shape = own(tensor, 'shape');
     const okShape =
-      Array.isArray(shape) && (shape.length === 1 || (shape.length === 2 && shape[1] === 1)) && shape.every((d) => Number.isInteger(d) && (d as number) >= 0);
+      Array.isArray(shape) &&
+      (shape.length === 1 || (shape.length === 2 && shape[1] === 1)) &&
+      shape.every((d) => Number.isInteger(d) && (d as number) >= 0);
     if (!okShape) fail(`${label} has shape ${show(shape)}; send [N] or [N, 1] with N the number of rows`);
     const n = (shape as number[])[0]!;
     if (n === 0) fail(`${label} has shape ${show(shape)}: the batch is empty; send 1 to ${opts.maxBatchSize} rows`);
-    if (n > opts.maxBatchSize) fail(`${label} has ${n} rows, over the limit of ${opts.maxBatchSize} rows (service.max_batch_size); split it into smaller requests`);
-    if (batch && batch.size !== n) fail(`${label} has shape ${show(shape)} (${n} rows) but input ${quote(batch.from)} has ${batch.size} rows; every input must have the same first dimension N`);
+    if (n > opts.maxBatchSize)
+      fail(`${label} has ${n} rows, over the limit of ${opts.maxBatchSize} rows (service.max_batch_size); split it into smaller requests`);
+    if (batch && batch.size !== n)
+      fail(
+        `${label} has shape ${show(shape)} (${n} rows) but input ${quote(batch.from)} has ${batch.size} rows; every input must have the same first dimension N`,
+      );
     batch ??= { size: n, from: name };
 
     const data = own(tensor, 'data');
     if (Array.isArray(data) && !flatOrNestedTo(data, shape as number[]))
-      fail(`${label} has data nested as ${nesting(data)} but shape ${show(shape)}; send the ${n} values flat, or nested exactly to the shape ([[v], [v], ...] for [N, 1])`);
+      fail(
+        `${label} has data nested as ${nesting(data)} but shape ${show(shape)}; send the ${n} values flat, or nested exactly to the shape ([[v], [v], ...] for [N, 1])`,
+      );
 
     if (!Array.isArray(data)) fail(`${label} has no "data" array; got ${show(data)}`);
     // Row-major nested data ([[1], [2]] for shape [2, 1]) is taken as its flat form.
@@ -226,13 +253,17 @@ export function parseInferRequest(body: unknown, spec: ModelSpec, opts: ParseOpt
     if (count !== n) fail(`${label} has ${count} value${count === 1 ? '' : 's'} in "data" but shape ${show(shape)} holds ${n}`);
     for (let r = 0; r < n; r++)
       if (!fits(datatype as Datatype, values[r]))
-        fail(`${label}: data[${r}] must be ${expectedElement(datatype as Datatype)} (datatype ${datatype as string}); got ${feature?.redact ? 'a value of another type' : show(values[r])}`);
+        fail(
+          `${label}: data[${r}] must be ${expectedElement(datatype as Datatype)} (datatype ${datatype as string}); got ${feature?.redact ? 'a value of another type' : show(values[r])}`,
+        );
     columns.set(name, values);
   });
 
   const missing = spec.features.filter((f) => f.required && !columns.has(f.name));
   if (missing.length > 0)
-    fail(`missing input${missing.length > 1 ? 's' : ''} ${shortList(missing.map((f) => f.name))}: every required feature is an input (datatype ${datatypeOf(missing[0]!.type)}, shape [N])`);
+    fail(
+      `missing input${missing.length > 1 ? 's' : ''} ${shortList(missing.map((f) => f.name))}: every required feature is an input (datatype ${datatypeOf(missing[0]!.type)}, shape [N])`,
+    );
 
   const n = batch!.size;
   const rows: Row[] = new Array(n);
