@@ -4,6 +4,7 @@ import { stringify as toYaml } from 'yaml';
 import { IMAGE_UID, NODE_VERSION, SERVER_COMMAND } from '../dependencies.js';
 import type { ServiceSpec } from '../spec/types.js';
 import { exampleRow } from './json-schema.js';
+import { groovyString, jsonValue, shellWord } from './quoting.js';
 
 /** Everything a `.hbs` template may print. Templates print; they do not decide. */
 export function templateContext(spec: ServiceSpec) {
@@ -135,12 +136,9 @@ export type TemplateContext = ReturnType<typeof templateContext>;
 /** A Handlebars instance that never HTML-escapes and prints user values only through quoting helpers. */
 export function createHandlebars(): typeof Handlebars {
   const hb = Handlebars.create();
-  /** Any value as JSON: a safe JS/TS literal, and also a valid YAML scalar or flow collection. */
-  hb.registerHelper('json', (value: unknown) => JSON.stringify(value ?? null));
-  /** A single-quoted Groovy string literal (no interpolation). */
-  hb.registerHelper('groovy', (value: unknown) => `'${String(value).replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/\n/g, '\\n')}'`);
-  /** A shell word in single quotes. */
-  hb.registerHelper('shell', (value: unknown) => `'${String(value).replace(/'/g, `'\\''`)}'`);
+  hb.registerHelper('json', jsonValue);
+  hb.registerHelper('groovy', groovyString);
+  hb.registerHelper('shell', shellWord);
   hb.registerHelper('eq', (a: unknown, b: unknown) => a === b);
   return hb;
 }

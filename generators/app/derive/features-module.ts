@@ -1,6 +1,6 @@
 import { jsonSchemaToZod } from 'json-schema-to-zod';
 import type { ServiceSpec } from '../spec/types.js';
-import { fixProtoKeys, jsLiteral } from './js-literal.js';
+import { fixProtoKeys, jsLiteral } from './quoting.js';
 import { exampleRow, rowJsonSchema } from './json-schema.js';
 
 /** The content of the generated service's `src/schemas/features.ts`. */
