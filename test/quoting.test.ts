@@ -27,6 +27,7 @@ const HOSTILE = [
 describe('quoting: every hostile name comes back as it was', () => {
   it('jsLiteral: an object keyed by them evaluates to the same own keys and values (also __proto__)', () => {
     const value = Object.fromEntries(HOSTILE.map((name, i) => [name, { name, i, list: [name] }]));
+    // eslint-disable-next-line no-new-func -- V8 reading the generated literal back is the test
     const evaluated = new Function(`return ${jsLiteral(value)};`)() as Record<string, unknown>;
     expect(Object.getPrototypeOf(evaluated)).toBe(Object.prototype);
     expect(Object.keys(evaluated)).toEqual(Object.keys(value));
@@ -52,6 +53,7 @@ describe('quoting: every hostile name comes back as it was', () => {
       const literal = groovyString(name);
       expect(literal).toMatch(/^'[^\n\r\u2028\u2029]*'$/);
       // Groovy's single-quoted escapes (\\ \' \n \r \t \uXXXX) mean what they mean in a JS single-quoted string.
+      // eslint-disable-next-line no-new-func -- V8 reading the literal back is the test
       expect(new Function(`return ${literal};`)()).toBe(name);
     }
   });
