@@ -30,7 +30,7 @@ describe('re-running in a generated service', () => {
     expect(read('data/train.csv')).toBe('mine\n');
     expect(read('Dockerfile')).toContain('# mine\n');
     expect(read('Dockerfile')).not.toContain('9191');
-    expect(log.join('\n')).toMatch(/kept your changes to 1 files \(the new version was not written\): Dockerfile\n/);
+    expect(log.join('\n')).toMatch(/kept your changes to 1 file \(the new version was not written\): Dockerfile\n/);
     expect(log.join('\n')).toMatch(/scripts: start/);
     expect(read('docs/OIP.md')).toContain('9191');
     const merged = json('package.json');
@@ -62,7 +62,7 @@ describe('re-running in a generated service', () => {
     const log: string[] = [];
     await scaffold({ dir, log });
     expect(read('Dockerfile')).toBe('# mine\n');
-    expect(log.join('\n')).toContain('kept your changes to 1 files');
+    expect(log.join('\n')).toContain('kept your changes to 1 file ');
   });
 
   it("keeps the comments and layout of the service's own config.yaml when a re-run changes nothing in its data", async () => {

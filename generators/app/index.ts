@@ -22,6 +22,8 @@ import { loadSpec, readSources } from './spec/load.js';
 import type { ServiceSpec } from './spec/types.js';
 import { decide, sha256, type GeneratorPackageJson, type WrittenRecord } from './written-record.js';
 
+const plural = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
+
 /** Where the two input files come from, decided before anything is read. */
 export interface Inputs {
   featuresPath: string;
@@ -174,12 +176,12 @@ export default class MlserviceGenerator extends Generator<
     }
     if (this.kept.length > 0)
       this.log.info(
-        `kept your changes to ${this.kept.length} files (the new version was not written): ${this.kept.join(', ')}\n` +
+        `kept your changes to ${plural(this.kept.length, 'file')} (the new version was not written): ${this.kept.join(', ')}\n` +
           'To take the new version of a file, delete it and run `yo mlservice` again, or run `yo mlservice` in a terminal (without --yes) to see each diff and choose.',
       );
     if (this.keptScripts.length > 0)
       this.log.info(
-        `kept your changes to ${this.keptScripts.length} package.json scripts: ${this.keptScripts.map((s) => `${s.name} (the generator's: ${JSON.stringify(s.generators)})`).join(', ')}`,
+        `kept your changes to ${plural(this.keptScripts.length, 'package.json script')}: ${this.keptScripts.map((s) => `${s.name} (the generator's: ${JSON.stringify(s.generators)})`).join(', ')}`,
       );
     const name = this.spec.config.service.name;
     this.log.ok(

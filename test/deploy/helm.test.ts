@@ -30,6 +30,7 @@ logging:
     enabled: true
     host: fluentd.logging.svc.cluster.local
     port: 24225
+    transport: pino-fluentd
 kubernetes:
   namespace: ml-prod
   deployment_name: iris-api
@@ -164,6 +165,7 @@ describe('Helm chart with the iris defaults', () => {
       MLS_LOGGING_FLUENTD_ENABLED: 'false',
       MLS_LOGGING_FLUENTD_HOST: r.config.logging.fluentd.host,
       MLS_LOGGING_FLUENTD_PORT: String(r.config.logging.fluentd.port),
+      MLS_LOGGING_FLUENTD_TRANSPORT: 'forward',
       MLS_METRICS_ENABLED: 'true',
     });
   });
@@ -276,6 +278,7 @@ describe('Helm chart with every optional part on (ingress, autoscaling, NodePort
       MLS_LOGGING_FLUENTD_ENABLED: 'true',
       MLS_LOGGING_FLUENTD_HOST: 'fluentd.logging.svc.cluster.local',
       MLS_LOGGING_FLUENTD_PORT: '24225',
+      MLS_LOGGING_FLUENTD_TRANSPORT: 'pino-fluentd',
     });
   });
 
