@@ -1,5 +1,6 @@
 // Re-running the generator in a service: user changes survive, unchanged generated files follow the new inputs.
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SERVICE_DEPENDENCIES } from '../generators/app/dependencies.js';
@@ -76,5 +77,22 @@ describe('re-running in a generated service', () => {
     // Not a conflict at all: its data is what the generator would write.
     expect(log.join('\n')).not.toContain('kept your changes');
     expect(readFileSync(join(dir, 'docs/OIP.md'), 'utf8')).toContain('9191');
+  });
+
+  it("replaces an older generator's runtime tarball: the old one is deleted and forgotten, package.json points at the new one", async () => {
+    const dir = await scaffold();
+    const [current] = readdirSync(join(dir, 'vendor'));
+    const old = 'vendor/mlservice-runtime-0.0.9.tgz';
+    copyFileSync(join(dir, 'vendor', current!), join(dir, old));
+    const yoRc = JSON.parse(readFileSync(join(dir, '.yo-rc.json'), 'utf8'));
+    yoRc['generator-mlservice'].files[old] = createHash('sha256')
+      .update(readFileSync(join(dir, old)))
+      .digest('hex');
+    writeFileSync(join(dir, '.yo-rc.json'), JSON.stringify(yoRc));
+    await scaffold({ dir });
+    expect(existsSync(join(dir, old))).toBe(false);
+    expect(readdirSync(join(dir, 'vendor'))).toEqual([current]);
+    expect(JSON.parse(readFileSync(join(dir, '.yo-rc.json'), 'utf8'))['generator-mlservice'].files[old]).toBeUndefined();
+    expect(JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).dependencies['@mlservice/runtime']).toBe(`file:vendor/${current}`);
   });
 });

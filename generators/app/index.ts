@@ -115,6 +115,8 @@ export default class MlserviceGenerator extends Generator<
   private written: Record<string, string> = {};
   /** Generated files the user changed, left to yeoman's conflicter to ask about: the hash of the new version. */
   private asked = new Map<string, string>();
+  /** Generated files of an older generator that this run deleted (old runtime tarballs). */
+  private readonly removed = new Set<string>();
   /** Generated files the user changed, kept as they are (non-interactive). */
   private kept: string[] = [];
   private keptScripts: MergedPackageJson['keptScripts'] = [];
@@ -133,6 +135,7 @@ export default class MlserviceGenerator extends Generator<
     this._writePackageJson(packageJson(spec));
     this._writeFile('src/schemas/features.ts', await formatTypeScript(featuresModule(spec)));
     this._writeFile(`vendor/${RUNTIME.tarball}`, readFileSync(join(REPO_ROOT, 'vendor', RUNTIME.tarball)));
+    this._removeOldRuntimes();
     const migrated = spec.formats.features === 'legacy' || spec.formats.config === 'legacy';
     this._writeInput(
       'features.yaml',
@@ -150,9 +153,23 @@ export default class MlserviceGenerator extends Generator<
     this._record();
   }
 
+  /**
+   * A runtime tarball an older generator wrote (vendor/, recorded in .yo-rc.json) is deleted once a
+   * newer one replaces it, unless the user changed it; package.json now points at the new one.
+   */
+  private _removeOldRuntimes(): void {
+    for (const [destination, hash] of Object.entries(this.previous.files ?? {})) {
+      if (!destination.startsWith('vendor/') || destination === `vendor/${RUNTIME.tarball}`) continue;
+      const path = this.destinationPath(destination);
+      if (existsSync(path) && sha256(readFileSync(path)) === hash) this.fs.delete(path);
+      this.removed.add(destination);
+    }
+  }
+
   /** Records in .yo-rc.json the generator's version and what it wrote. */
   private _record(): void {
     const files = { ...this.previous.files, ...this.written };
+    for (const gone of this.removed) delete files[gone];
     this.config.set('version', GENERATOR_VERSION);
     this.config.set(
       'files',
