@@ -95,4 +95,40 @@ describe('re-running in a generated service', () => {
     expect(JSON.parse(readFileSync(join(dir, '.yo-rc.json'), 'utf8'))['generator-mlservice'].files[old]).toBeUndefined();
     expect(JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).dependencies['@mlservice/runtime']).toBe(`file:vendor/${current}`);
   });
+
+  it('moves a service of the old layout over: old generated runtime files go, the now user-owned ones are replaced while unchanged', async () => {
+    const dir = await scaffold();
+    const sha = (text: string) => createHash('sha256').update(text).digest('hex');
+    const old = {
+      'src/routes/predict.ts': '// GENERATED (old layout): do not edit\nexport {};\n',
+      'src/app.ts': '// GENERATED (old layout): do not edit\nexport const buildApp = () => null;\n',
+      'test/hostile.test.ts': '// GENERATED (old layout)\n',
+      'src/logging/fluent-forwarder.ts': '// GENERATED (old layout)\n',
+    };
+    const { mkdirSync } = await import('node:fs');
+    const yoRc = JSON.parse(readFileSync(join(dir, '.yo-rc.json'), 'utf8'));
+    for (const [file, text] of Object.entries(old)) {
+      mkdirSync(join(dir, file, '..'), { recursive: true });
+      writeFileSync(join(dir, file), text);
+      yoRc['generator-mlservice'].files[file] = sha(text);
+    }
+    writeFileSync(join(dir, '.yo-rc.json'), JSON.stringify(yoRc));
+    // the user changed one of the old generated files
+    writeFileSync(join(dir, 'src/logging/fluent-forwarder.ts'), '// GENERATED (old layout)\n// my fix\n');
+    const log: string[] = [];
+    await scaffold({ dir, log });
+    expect(existsSync(join(dir, 'src/routes/predict.ts'))).toBe(false);
+    expect(existsSync(join(dir, 'test/hostile.test.ts'))).toBe(false);
+    expect(readFileSync(join(dir, 'src/app.ts'), 'utf8')).toContain("from '@mlservice/runtime'");
+    expect(readFileSync(join(dir, 'src/logging/fluent-forwarder.ts'), 'utf8')).toContain('my fix');
+    expect(log.join('\n')).toMatch(
+      /kept 1 file an older generator wrote and this one no longer does, because you changed them: src\/logging\/fluent-forwarder\.ts/,
+    );
+    const files = JSON.parse(readFileSync(join(dir, '.yo-rc.json'), 'utf8'))['generator-mlservice'].files;
+    for (const file of Object.keys(old)) expect(files[file], file).toBeUndefined();
+    // the user's own src/app.ts, once written, is never replaced
+    writeFileSync(join(dir, 'src/app.ts'), '// mine\n');
+    await scaffold({ dir });
+    expect(readFileSync(join(dir, 'src/app.ts'), 'utf8')).toBe('// mine\n');
+  });
 });

@@ -20,6 +20,7 @@ import { SpecError } from './spec/errors.js';
 import { TASKS } from './spec/features-schema.js';
 import { loadSpec, readSources } from './spec/load.js';
 import type { ServiceSpec } from './spec/types.js';
+import { SUPERSEDED_USER_FILES } from './superseded-user-files.js';
 import { decide, sha256, type GeneratorPackageJson, type WrittenRecord } from './written-record.js';
 
 const plural = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
@@ -115,8 +116,12 @@ export default class MlserviceGenerator extends Generator<
   private written: Record<string, string> = {};
   /** Generated files the user changed, left to yeoman's conflicter to ask about: the hash of the new version. */
   private asked = new Map<string, string>();
-  /** Generated files of an older generator that this run deleted (old runtime tarballs). */
+  /** Every file this run considered writing (see _removeStale). */
+  private readonly planned = new Set<string>();
+  /** Recorded files this run took out of .yo-rc.json: no longer generated, or now the user's. */
   private readonly removed = new Set<string>();
+  /** Files an older generator wrote, no longer generated, kept because the user changed them. */
+  private readonly orphaned: string[] = [];
   /** Generated files the user changed, kept as they are (non-interactive). */
   private kept: string[] = [];
   private keptScripts: MergedPackageJson['keptScripts'] = [];
@@ -135,7 +140,6 @@ export default class MlserviceGenerator extends Generator<
     this._writePackageJson(packageJson(spec));
     this._writeFile('src/schemas/features.ts', await formatTypeScript(featuresModule(spec)));
     this._writeFile(`vendor/${RUNTIME.tarball}`, readFileSync(join(REPO_ROOT, 'vendor', RUNTIME.tarball)));
-    this._removeOldRuntimes();
     const migrated = spec.formats.features === 'legacy' || spec.formats.config === 'legacy';
     this._writeInput(
       'features.yaml',
@@ -150,19 +154,24 @@ export default class MlserviceGenerator extends Generator<
     }
     if (this.byoSource && resolve(this.byoSource) !== this.destinationPath(BYO_MODEL_PATH))
       this._writeFile(BYO_MODEL_PATH, readFileSync(this.byoSource));
+    this._removeStale();
     this._record();
   }
 
   /**
-   * A runtime tarball an older generator wrote (vendor/, recorded in .yo-rc.json) is deleted once a
-   * newer one replaces it, unless the user changed it; package.json now points at the new one.
+   * Files an older generator wrote that this one no longer does (the runtime files of a service made
+   * before @mlservice/runtime, an old runtime tarball): deleted while unchanged since it wrote them
+   * (their sha256 in .yo-rc.json), kept and listed when the user changed them; forgotten either way.
+   * A brought model's copy is never deleted.
    */
-  private _removeOldRuntimes(): void {
+  private _removeStale(): void {
     for (const [destination, hash] of Object.entries(this.previous.files ?? {})) {
-      if (!destination.startsWith('vendor/') || destination === `vendor/${RUNTIME.tarball}`) continue;
-      const path = this.destinationPath(destination);
-      if (existsSync(path) && sha256(readFileSync(path)) === hash) this.fs.delete(path);
+      if (this.planned.has(destination) || destination === BYO_MODEL_PATH) continue;
       this.removed.add(destination);
+      const path = this.destinationPath(destination);
+      if (!existsSync(path)) continue;
+      if (sha256(readFileSync(path)) === hash) this.fs.delete(path);
+      else this.orphaned.push(destination);
     }
   }
 
@@ -196,6 +205,11 @@ export default class MlserviceGenerator extends Generator<
         `kept your changes to ${plural(this.kept.length, 'file')} (the new version was not written): ${this.kept.join(', ')}\n` +
           'To take the new version of a file, delete it and run `yo mlservice` again, or run `yo mlservice` in a terminal (without --yes) to see each diff and choose.',
       );
+    if (this.orphaned.length > 0)
+      this.log.info(
+        `kept ${plural(this.orphaned.length, 'file')} an older generator wrote and this one no longer does, because you changed them: ${this.orphaned.join(', ')}\n` +
+          'The service no longer uses them (its runtime is @mlservice/runtime): move what you need into src/app.ts or src/contract/, then delete them.',
+      );
     if (this.keptScripts.length > 0)
       this.log.info(
         `kept your changes to ${plural(this.keptScripts.length, 'package.json script')}: ${this.keptScripts.map((s) => `${s.name} (the generator's: ${JSON.stringify(s.generators)})`).join(', ')}`,
@@ -213,10 +227,20 @@ export default class MlserviceGenerator extends Generator<
    * kept otherwise. `merged` contents already hold the user's changes, so they are always written.
    */
   private _writeFile(destination: string, contents: string | Buffer, merged = false): void {
+    this.planned.add(destination);
     const path = this.destinationPath(destination);
     const existing = existsSync(path) ? readFileSync(path) : undefined;
     if (ownerOf(destination) === 'user') {
+      // Replaced only while it is what an older generator wrote: a file it recorded as generated and
+      // the user's now, or its old example (superseded-user-files.ts).
+      const recorded = this.previous.files?.[destination];
+      if (recorded !== undefined) this.removed.add(destination);
+      const old = existing && sha256(existing);
       if (!existing) this.fs.write(path, contents);
+      else if ((recorded === old || SUPERSEDED_USER_FILES[destination]?.includes(old!)) && !existing.equals(Buffer.from(contents))) {
+        this.fs.write(path, contents);
+        (this.fs.store.get(path) as { conflicter?: string }).conflicter = 'force';
+      }
       return;
     }
     const next = Buffer.from(contents);
@@ -256,6 +280,7 @@ export default class MlserviceGenerator extends Generator<
    * are the inputs the user named, and replace the service's copy.
    */
   private _writeInput(destination: string, inputPath: string, contents: string): void {
+    this.planned.add(destination);
     const path = this.destinationPath(destination);
     const inPlace = resolve(inputPath) === path;
     if (inPlace && isDeepStrictEqual(parseYaml(readFileSync(path, 'utf8')), parseYaml(contents))) return;
