@@ -4,3 +4,4 @@ export { QualityGateError, runTraining, trainAndWriteBundle, type TrainConfig, t
 export { CsvDataLoader, createCsvDataLoader } from './examples/data-loader.js';
 export { trainExampleModel } from './examples/train.js';
 export { ONNX_NAMES, buildLinearRegression, buildSoftmaxRegression } from './model/onnx-builder.js';
+export { seededRandom } from './random.js';
