@@ -2,8 +2,9 @@
 // install it, train the model and serve it. Ctrl-C stops the service.
 import { spawnSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
-import { delimiter, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { createEnv } from 'yeoman-environment';
+import { serviceNodeEnv } from './service-node.mjs';
 
 const dir = resolve(process.argv[2] ?? 'demo/iris-service');
 mkdirSync(dir, { recursive: true });
@@ -11,17 +12,8 @@ const env = createEnv({ cwd: dir, skipInstall: true, force: true });
 env.register(new URL('../generators/app/index.js', import.meta.url).pathname, { namespace: 'mlservice:app' });
 await env.run('mlservice:app', { yes: true, skipInstall: true, example: existsSync(resolve(dir, 'features.yaml')) ? undefined : 'iris' });
 
-// The service runs on its own Node (NODE_VERSION, installed from the npm registry into .tools/node).
-const installNode = spawnSync('bash', [new URL('./install-node.sh', import.meta.url).pathname], { stdio: 'inherit' });
-if (installNode.status !== 0) process.exit(installNode.status ?? 1);
-const serviceEnv = {
-  ...process.env,
-  PATH: `${new URL('../.tools/node/bin', import.meta.url).pathname}${delimiter}${process.env.PATH ?? ''}`,
-  ONNXRUNTIME_NODE_INSTALL: 'skip',
-};
-// the generator's own .npmrc setting reaches child npm runs as npm_config_*: the service does not use it
-for (const key of Object.keys(serviceEnv)) if (/^npm_config_onnxruntime/i.test(key)) delete serviceEnv[key];
-
+// The service runs on its own Node (scripts/service-node.mjs).
+const serviceEnv = serviceNodeEnv();
 const run = (args) => {
   console.log(`\n$ npm ${args.join(' ')}   (in ${dir})`);
   const r = spawnSync('npm', args, { cwd: dir, stdio: 'inherit', env: serviceEnv });
