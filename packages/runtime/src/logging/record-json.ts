@@ -9,11 +9,13 @@
 // fast-json-stringify was measured too: no faster than JSON.stringify on these records; the cost
 // was in serialising the shared parts again for every row.
 import type { Prediction } from '../model/runtime.js';
-import { requestPart, rowEntity, type AnsweredRows, type RecordContext } from './records.js';
+import { redactedFeatures, requestPart, rowEntity, type AnsweredRows, type RecordContext } from './records.js';
 
 export class PredictionJson {
   private readonly serviceJson: string;
   private readonly linePrefix: string;
+  /** `,"redacted":[…],"label":`: the same for every record of the service. */
+  private readonly redactedJson: string;
   /** `"name":` of each logged feature, in spec order (rowFeatures' keys). */
   private readonly featureKeys: { name: string; key: string }[];
   /** `{"label":"…","probability":` per class label, built on first use. */
@@ -25,6 +27,7 @@ export class PredictionJson {
   ) {
     this.serviceJson = JSON.stringify(ctx.service);
     this.linePrefix = `{"level":${JSON.stringify(level)},"time":`;
+    this.redactedJson = `,"redacted":${JSON.stringify(redactedFeatures(ctx.spec))},"label":`;
     // As rowFeatures builds its plain object: a feature named __proto__ never becomes an own key there.
     this.featureKeys = ctx.spec.features
       .filter((f) => !f.redact && f.name !== '__proto__')
@@ -42,7 +45,7 @@ export class PredictionJson {
     const requestId = `","request_id":${JSON.stringify(event.requestId)},"row_index":`;
     const batchSize = `,"batch_size":${event.predictions.length},"entity_id":`;
     const model = `,"model":${JSON.stringify(shared.model)},"features":`;
-    const redacted = `,"redacted":${JSON.stringify(shared.redacted)},"label":`;
+    const redacted = this.redactedJson;
     const latency = `,"latency_ms":${JSON.stringify(shared.latency_ms)}`;
     const lines: string[] = [];
     for (let i = 0; i < event.predictions.length; i++) {

@@ -28,7 +28,7 @@ export interface PredictionRecord {
   /** The input features, without those marked `redact: true` in features.yaml. */
   features: Record<string, unknown>;
   /** Names of the features left out by redaction. */
-  redacted: string[];
+  redacted: readonly string[];
   /** Predicted class (classification) or null (regression). */
   label: string | null;
   /** Probability of `label` (classification). */
@@ -120,7 +120,13 @@ const modelRef = (m: ModelMetadata) => ({ name: m.model_name, uuid: m.model_uuid
 const round = (x: number) => Math.round(x * 1000) / 1000;
 
 /** Feature names dropped from every record, from features.yaml `redact: true`. */
-export const redactedFeatures = (spec: ModelSpec): string[] => spec.features.filter((f) => f.redact).map((f) => f.name);
+export const redactedFeatures = (spec: ModelSpec): readonly string[] => {
+  let names = redactedBySpec.get(spec);
+  if (names === undefined) redactedBySpec.set(spec, (names = Object.freeze(spec.features.filter((f) => f.redact).map((f) => f.name))));
+  return names;
+};
+/** Computed once per spec: every prediction record of a request asks for it. */
+const redactedBySpec = new WeakMap<ModelSpec, readonly string[]>();
 
 /** What POST /predict hands the prediction log (src/prediction-event.ts), as records.ts reads it. */
 export interface AnsweredRows {
