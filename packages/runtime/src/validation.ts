@@ -8,16 +8,14 @@ import type { FeatureSpec, ModelSpec } from './schemas/model-spec.js';
 export type BodyCheck = { rows: Row[] } | { error: HttpError };
 
 /**
- * The /predict body check, compiled once: one row or an array of rows. Rows are validated one by
- * one with the row schema (not anyOf [row, array]), so each problem is reported once, with its row.
- * Defaults of optional features are filled in as own properties.
+ * The ajv of every request check (rows, feedback). verbose: errors carry the received value.
+ * strictNumbers: a JSON number beyond the float range (1e400) parses to Infinity, which is no
+ * feature value, truth or ID. No useDefaults: ajv fills a default only when row[name] ===
+ * undefined, which is never true for names such as `constructor` or `__proto__` (inherited from
+ * Object.prototype); the row check fills defaults as own properties instead.
  */
-export function createBodyValidator(spec: ModelSpec, rowSchema: object, maxBatchSize: number): (body: unknown) => BodyCheck {
-  // verbose: errors carry the received value. strictNumbers: a JSON number beyond the float range
-  // (1e400) parses to Infinity, which is no feature value and no ID. No useDefaults: ajv fills a default only when
-  // row[name] === undefined, which is never true for names such as `constructor` or `__proto__`
-  // (inherited from Object.prototype); fillDefaults below checks own properties instead.
-  const ajv = new Ajv({
+export function createAjv(): Ajv {
+  return new Ajv({
     allErrors: true,
     ownProperties: true,
     strict: false,
@@ -26,6 +24,15 @@ export function createBodyValidator(spec: ModelSpec, rowSchema: object, maxBatch
     coerceTypes: false,
     useDefaults: false,
   });
+}
+
+/**
+ * The /predict body check, compiled once: one row or an array of rows. Rows are validated one by
+ * one with the row schema (not anyOf [row, array]), so each problem is reported once, with its row.
+ * Defaults of optional features are filled in as own properties.
+ */
+export function createBodyValidator(spec: ModelSpec, rowSchema: object, maxBatchSize: number): (body: unknown) => BodyCheck {
+  const ajv = createAjv();
   // Ajv skips a property named `__proto__` in `properties` (never validated, and refused by
   // additionalProperties): such a feature is validated under an alias no client can guess.
   const protoAlias = Object.hasOwn((rowSchema as { properties?: object }).properties ?? {}, '__proto__')

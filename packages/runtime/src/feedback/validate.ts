@@ -1,9 +1,9 @@
 // The POST /feedback body: its JSON Schema (also the OpenAPI body) and the check that names each bad field.
-import { Ajv, type ErrorObject } from 'ajv';
+import type { ErrorObject } from 'ajv';
 import { HttpError, MAX_DETAILS, MAX_ROW_DETAILS, type ErrorDetail } from '../errors.js';
 import { clipName, quoteList, show } from '../preview.js';
 import type { ModelSpec } from '../schemas/model-spec.js';
-import { unsafeIdMessage } from '../validation.js';
+import { createAjv, unsafeIdMessage } from '../validation.js';
 import type { FeedbackInput } from './record.js';
 
 export type JsonSchema = Record<string, unknown>;
@@ -80,16 +80,7 @@ export function createFeedbackValidator(
 ): (body: unknown) => FeedbackCheck {
   const schema = feedbackBodySchema(spec, maxBatchSize);
   const allowed = Object.keys(schema.properties as object);
-  // strictNumbers: 1e400 parses to Infinity, which is no truth value and no ID.
-  const ajv = new Ajv({
-    allErrors: true,
-    ownProperties: true,
-    strict: false,
-    strictNumbers: true,
-    verbose: true,
-    coerceTypes: false,
-    useDefaults: false,
-  });
+  const ajv = createAjv();
   const validate = ajv.compile(schema);
   const unknownHint = `allowed: ${quoteList(allowed)}`;
   const truth = truthField(spec);
