@@ -126,6 +126,18 @@ describe('re-running in a generated service', () => {
     );
     const files = JSON.parse(readFileSync(join(dir, '.yo-rc.json'), 'utf8'))['generator-mlservice'].files;
     for (const file of Object.keys(old)) expect(files[file], file).toBeUndefined();
+    // the old example contract (no record: user-owned files are not recorded) is known by its hash
+    const oldExample = readFileSync(join(REPO_ROOT, 'test/fixtures/old-layout/preprocessor.ts'));
+    writeFileSync(join(dir, 'src/contract/preprocessor.ts'), oldExample);
+    writeFileSync(
+      join(dir, 'src/contract/train.ts'),
+      `${readFileSync(join(REPO_ROOT, 'test/fixtures/old-layout/preprocessor.ts'), 'utf8')}// edited\n`,
+    );
+    await scaffold({ dir });
+    expect(readFileSync(join(dir, 'src/contract/preprocessor.ts'), 'utf8')).toBe(
+      readFileSync(join(REPO_ROOT, 'templates/service/src/contract/preprocessor.ts'), 'utf8'),
+    );
+    expect(readFileSync(join(dir, 'src/contract/train.ts'), 'utf8')).toContain('// edited');
     // the user's own src/app.ts, once written, is never replaced
     writeFileSync(join(dir, 'src/app.ts'), '// mine\n');
     await scaffold({ dir });
