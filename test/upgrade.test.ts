@@ -79,6 +79,18 @@ describe('re-running in a generated service', () => {
     expect(readFileSync(join(dir, 'docs/OIP.md'), 'utf8')).toContain('9191');
   });
 
+  it('keeps a config.yaml made by an older generator, which lacks keys that now have defaults, as it is', async () => {
+    const dir = await scaffold();
+    const path = join(dir, 'config.yaml');
+    const older = `# written by an older generator\n${readFileSync(path, 'utf8').replace(/^ *transport: forward\n/m, '')}`;
+    expect(older).not.toContain('transport:');
+    writeFileSync(path, older);
+    const log: string[] = [];
+    await scaffold({ dir, log });
+    expect(readFileSync(path, 'utf8')).toBe(older);
+    expect(log.join('\n')).not.toContain('kept your changes');
+  });
+
   it("replaces an older generator's runtime tarball: the old one is deleted and forgotten, package.json points at the new one", async () => {
     const dir = await scaffold();
     const [current] = readdirSync(join(dir, 'vendor'));

@@ -23,6 +23,22 @@ import type { ServiceSpec } from './spec/types.js';
 import { SUPERSEDED_USER_FILES } from './superseded-user-files.js';
 import { decide, sha256, type GeneratorPackageJson, type WrittenRecord } from './written-record.js';
 
+/** True when every value `mine` states is in `theirs` as it is (`theirs` may add keys to objects). */
+function holdsOnly(mine: unknown, theirs: unknown): boolean {
+  if (
+    mine === null ||
+    theirs === null ||
+    typeof mine !== 'object' ||
+    typeof theirs !== 'object' ||
+    Array.isArray(mine) ||
+    Array.isArray(theirs)
+  )
+    return isDeepStrictEqual(mine, theirs);
+  return Object.entries(mine).every(
+    ([key, value]) => Object.hasOwn(theirs, key) && holdsOnly(value, (theirs as Record<string, unknown>)[key]),
+  );
+}
+
 const plural = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
 
 /** Where the two input files come from, decided before anything is read. */
@@ -275,16 +291,19 @@ export default class MlserviceGenerator extends Generator<
 
   /**
    * features.yaml and config.yaml. Read from this service's own folder, they are the user's source:
-   * rewritten (in the native format, every default written out) only when that changes their data,
-   * so a re-run after editing them keeps the user's comments and layout. Read from elsewhere, they
+   * rewritten (in the native format, every default written out) only when they hold data the new
+   * content does not (the legacy format's keys), so a re-run keeps the user's comments and layout,
+   * also after a newer generator added keys with defaults. Read from elsewhere, they
    * are the inputs the user named, and replace the service's copy.
    */
   private _writeInput(destination: string, inputPath: string, contents: string): void {
     this.planned.add(destination);
     const path = this.destinationPath(destination);
     const inPlace = resolve(inputPath) === path;
-    if (inPlace && isDeepStrictEqual(parseYaml(readFileSync(path, 'utf8')), parseYaml(contents))) return;
-    this._writeFile(destination, contents, !inPlace);
+    // In place, it is written only when it says something the new content does not: a key that
+    // took a default (e.g. one a newer generator added) changes nothing, and the user's text stays.
+    if (inPlace && holdsOnly(parseYaml(readFileSync(path, 'utf8')), parseYaml(contents))) return;
+    this._writeFile(destination, contents, true);
   }
 
   // Yeoman runs every public method as a task: helpers are `_`-prefixed.
