@@ -30,7 +30,7 @@ import type { ModelSpec } from '../src/schemas/model-spec.js';
 import { seededRandom as rng } from '../src/random.js';
 import { split } from '../src/training.js';
 import { trainedConfig } from './api-helpers.js';
-import { freePort, Receiver, sleep, waitFor, withTimeout } from './logging-helpers.js';
+import { fluentdAt, freePort, Receiver, sleep, waitFor, withTimeout } from './logging-helpers.js';
 
 /** An object with these own properties (a name such as `__proto__` stays data). */
 function own(entries: [string, unknown][]): Record<string, unknown> {
@@ -381,15 +381,7 @@ async function service(dir = config.model.dir): Promise<Service> {
     model: { ...config.model, dir },
     logging: {
       level: 'silent',
-      fluentd: {
-        ...config.logging.fluentd,
-        enabled: true,
-        host: '127.0.0.1',
-        port,
-        tag_prefix: PREFIX,
-        reconnect_interval_ms: 200,
-        ack_timeout_ms: 500,
-      },
+      fluentd: fluentdAt(config, port, PREFIX),
     },
   };
   const runtime = new OnnxModelRuntime({ dir, topN: c.model.top_n });

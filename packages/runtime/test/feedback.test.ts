@@ -12,7 +12,7 @@ import { OnnxModelRuntime } from './service.js';
 import { modelSpec } from './service.js';
 import type { FeatureSpec } from '../src/schemas/model-spec.js';
 import { features, row, startApp, trainedConfig, UNKNOWN_FEATURE } from './api-helpers.js';
-import { freePort, lineCollector, Receiver, waitFor, withTimeout } from './logging-helpers.js';
+import { fluentdAt, freePort, lineCollector, Receiver, waitFor, withTimeout } from './logging-helpers.js';
 
 const WINDOW = 8;
 const N = 12;
@@ -352,16 +352,7 @@ describe('feedback records at a real Fluentd receiver (<tag_prefix>.feedback)', 
       service: { ...config.service, name: 'test-svc', version: '9.8.7' },
       logging: {
         level: 'info',
-        fluentd: {
-          ...config.logging.fluentd,
-          enabled: true,
-          host: '127.0.0.1',
-          port,
-          tag_prefix: 'test-svc',
-          reconnect_interval_ms: 200,
-          ack_timeout_ms: 500,
-          flush_timeout_ms: 5_000,
-        },
+        fluentd: fluentdAt(config, port, 'test-svc'),
       },
     };
     const lines: Record<string, unknown>[] = [];

@@ -1,11 +1,32 @@
 // Helpers of the logging tests: a real Fluentd forward-protocol receiver and bounded waits.
 import { createServer, type Server, type Socket } from 'node:net';
 import { FluentServer } from '@fluent-org/logger';
+import type { Config } from '../src/config.js';
 
 export interface Entry {
   tag: string;
   time: unknown;
   record: Record<string, unknown>;
+}
+
+/** config.logging.fluentd sending to a test receiver on 127.0.0.1:`port`, with short retry timings. */
+export function fluentdAt(
+  base: Config,
+  port: number,
+  tagPrefix: string,
+  more: Partial<Config['logging']['fluentd']> = {},
+): Config['logging']['fluentd'] {
+  return {
+    ...base.logging.fluentd,
+    enabled: true,
+    host: '127.0.0.1',
+    port,
+    tag_prefix: tagPrefix,
+    reconnect_interval_ms: 200,
+    ack_timeout_ms: 500,
+    flush_timeout_ms: 5_000,
+    ...more,
+  };
 }
 
 /** A free TCP port on 127.0.0.1 (nothing listens on it when this resolves). */

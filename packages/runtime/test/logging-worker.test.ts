@@ -15,7 +15,7 @@ import { PredictionLog } from './service.js';
 import { OnnxModelRuntime } from './service.js';
 import { exampleRow, modelSpec } from './service.js';
 import { trainAndWriteBundle } from './service.js';
-import { freePort, lineCollector, Receiver, sleep, waitFor, withTimeout } from './logging-helpers.js';
+import { fluentdAt, freePort, lineCollector, Receiver, sleep, waitFor, withTimeout } from './logging-helpers.js';
 
 const base = loadConfig();
 const TAG = 'worker-test.prediction';
@@ -45,16 +45,7 @@ async function service(port: number) {
     ...base,
     logging: {
       level: 'info',
-      fluentd: {
-        ...base.logging.fluentd,
-        enabled: true,
-        host: '127.0.0.1',
-        port,
-        tag_prefix: 'worker-test',
-        reconnect_interval_ms: 200,
-        ack_timeout_ms: 500,
-        flush_timeout_ms: 5_000,
-      },
+      fluentd: fluentdAt(base, port, 'worker-test'),
     },
   };
   const lines: Record<string, unknown>[] = [];

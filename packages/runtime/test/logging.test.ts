@@ -14,7 +14,7 @@ import { OnnxModelRuntime } from './service.js';
 import { exampleRow, modelSpec } from './service.js';
 import type { ModelSpec } from '../src/schemas/model-spec.js';
 import { trainAndWriteBundle } from './service.js';
-import { BlackHole, freePort, lineCollector, Receiver, sleep, waitFor, withTimeout } from './logging-helpers.js';
+import { BlackHole, fluentdAt, freePort, lineCollector, Receiver, sleep, waitFor, withTimeout } from './logging-helpers.js';
 
 const base = loadConfig();
 const PREFIX = 'test-svc';
@@ -64,17 +64,7 @@ function serviceConfig(port: number, fluentd: Partial<Config['logging']['fluentd
     service: { ...base.service, name: 'test-svc', version: '9.8.7' },
     logging: {
       level: 'info',
-      fluentd: {
-        ...base.logging.fluentd,
-        enabled: true,
-        host: '127.0.0.1',
-        port,
-        tag_prefix: PREFIX,
-        reconnect_interval_ms: 200,
-        ack_timeout_ms: 500,
-        flush_timeout_ms: 5_000,
-        ...fluentd,
-      },
+      fluentd: fluentdAt(base, port, PREFIX, fluentd),
     },
   };
 }
