@@ -38,7 +38,7 @@ it('each stdout line and Fluentd record equals the record of records.ts, for one
   const rows = [0, 1, 2, 3].map((i) => {
     const r: Record<string, unknown> = { ...exampleRow };
     if (modelSpec.idField) {
-      if (i % 2 === 0) r[modelSpec.idField] = `entity "${i}"`;
+      if (i % 2 === 0) r[modelSpec.idField] = `entity "${i}" é✓😀`;
       else delete r[modelSpec.idField];
     }
     return r as typeof exampleRow;
@@ -48,7 +48,7 @@ it('each stdout line and Fluentd record equals the record of records.ts, for one
     const event = { requestId: 'req "1"\n', rows: batch, predictions, latencyMs: 1.23456, model: runtime.metadata };
     const now = new Date();
     const eventIds = batch.map(() => randomUUID());
-    const lines = new PredictionJson(ctx).serialise(event, now, eventIds);
+    const lines = new PredictionJson(ctx).serialise(event, now, eventIds).toString('utf8');
     const records = new PredictionMsgpack(ctx).serialise(event, now, eventIds);
     const stdout = lines.split('\n');
     expect(stdout.pop()).toBe(''); // every line ends in a newline
@@ -64,5 +64,51 @@ it('each stdout line and Fluentd record equals the record of records.ts, for one
       expect(decode(records[i]!)).toEqual({ ...expected[i]!, event_id: eventId });
     }
     expect(new Set(stdout.map((l) => (JSON.parse(l) as { event_id: string }).event_id)).size).toBe(batch.length);
+  }
+});
+
+it('a line is JSON.stringify of its record for values at the edges of number and string formatting', () => {
+  const feature = (name: string, type: 'number' | 'string' | 'boolean', redact = false) =>
+    ({ name, type, required: false, example: type === 'number' ? 0 : '', redact }) as ModelSpec['features'][number];
+  const edgeSpec: ModelSpec = {
+    task: 'classification',
+    target: 'y',
+    classes: null,
+    idField: 'id',
+    featureHash: '',
+    features: [
+      feature('x', 'number'),
+      feature('naïve "name"\u2028', 'string'),
+      feature('flag', 'boolean'),
+      feature('secret', 'string', true),
+    ],
+  };
+  const numbers = [-0, 0, 1e-7, 5e-324, 1e21, 123456789012345680000, 0.1 + 0.2, -1.5, Number.MAX_SAFE_INTEGER, 1 / 3];
+  const strings = ['', 'é✓😀', '\u0000\u001f"\\/', '\ud800 lone', '\u2028\u2029', 'x'.repeat(3000)];
+  const rows = numbers.map((x, i) => ({
+    x,
+    'naïve "name"\u2028': strings[i % strings.length],
+    flag: i % 2 === 0,
+    secret: 'never logged',
+    ...(i % 3 === 0 ? {} : { id: i % 3 === 1 ? `ünï ${i}` : i }),
+  }));
+  const predictions = numbers.map((x, i) =>
+    i % 2 === 0
+      ? { label: `klasse "${i % 4}" ✓`, probabilities: { [`klasse "${i % 4}" ✓`]: Math.abs(x), other: 1 - Math.abs(x) } }
+      : { label: null, value: x },
+  );
+  const event = { requestId: 'req ü "2"', rows, predictions, latencyMs: 0.0004, model: runtime.metadata };
+  const now = new Date();
+  const eventIds = rows.map(() => randomUUID());
+  const edgeCtx: RecordContext = { spec: edgeSpec, service: { name: 'edge ✓', version: '0.0.1' } };
+  const json = new PredictionJson(edgeCtx);
+  // Twice with the same serialiser: its per-label parts are built on the first call and reused.
+  for (const round of [0, 1]) {
+    const stdout = json.serialise(event, now, eventIds).toString('utf8').split('\n');
+    expect(stdout.pop(), `round ${round}`).toBe('');
+    const expected = predictionRecords(edgeCtx, event, now, eventIds);
+    expect(stdout).toEqual(
+      expected.map(({ time, service, ...fields }) => JSON.stringify({ level: 'info', time, service, ...fields, msg: 'prediction' })),
+    );
   }
 });

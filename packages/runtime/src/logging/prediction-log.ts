@@ -20,6 +20,7 @@ import type { FluentSink } from './fluent-sink.js';
 import { PinoFluentdSink } from './pino-fluentd-sink.js';
 import { PredictionJson } from './record-json.js';
 import { PredictionMsgpack } from './record-msgpack.js';
+import { writeLines } from './stdout.js';
 import { driftRecord, errorRecord, predictionRecords, type DriftRecord, type RecordContext } from './records.js';
 
 export const PREDICTION_TAG = 'prediction';
@@ -98,7 +99,8 @@ export class PredictionLog {
       const eventIds = event.predictions.map(() => randomUUID());
       // The logger's own stream: the lines keep their order with the service's other log lines.
       if (toStdout)
-        (this.log as unknown as Record<symbol, DestinationStream>)[pino.symbols.streamSym]!.write(
+        writeLines(
+          (this.log as unknown as Record<symbol, DestinationStream>)[pino.symbols.streamSym]!,
           this.json.serialise(event, now, eventIds),
         );
       if (this.forwarder && this.msgpack)

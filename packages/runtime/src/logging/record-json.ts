@@ -1,25 +1,38 @@
-// The prediction records of one request serialised once into their stdout lines (their Fluentd
-// form, msgpack, is record-msgpack.ts).
+// The prediction records of one request serialised once into their stdout lines, as UTF-8 bytes
+// (their Fluentd form, msgpack, is record-msgpack.ts).
 //
 // WHY NOT the logger (pino) per row: it serialises every field of every row again (model, service,
 // redacted names, request ID), runs redaction and a clock per line; that was most of the CPU of a
-// 64-row /predict. Here what a request's rows share is serialised once per request, and each row's
-// own values with JSON.stringify per value, so that a line is byte for byte what JSON.stringify of
-// predictionRecords' record gives (test/logging-lines.test.ts checks it on the service's own spec).
-// fast-json-stringify was measured too: no faster than JSON.stringify on these records; the cost
-// was in serialising the shared parts again for every row.
+// 64-row /predict. Here what a request's rows share is encoded once per request and copied into
+// each line (line-bytes.ts), and each row's own values are written as JSON.stringify writes them,
+// so that a line is byte for byte what JSON.stringify of predictionRecords' record gives
+// (test/logging-lines.test.ts checks it on the service's own spec). fast-json-stringify was measured
+// too: no faster than JSON.stringify on these records; the cost was in the shared parts and the rope
+// of strings, which bytes avoid.
 import type { Prediction } from '../model/runtime.js';
+import { LineBytes, utf8 } from './line-bytes.js';
 import { redactedFeatures, requestPart, rowEntity, type AnsweredRows, type RecordContext } from './records.js';
+
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+const CLOSE_BRACKET = 0x5d;
+const NULL = utf8('null');
+const TOP_N = utf8(',"top_n":[');
+const PROBABILITY = utf8(',"probability":');
+const VALUE = utf8(',"value":');
+const LINE_END = utf8(',"msg":"prediction"}\n');
 
 export class PredictionJson {
   private readonly serviceJson: string;
   private readonly linePrefix: string;
   /** `,"redacted":[…],"label":`: the same for every record of the service. */
-  private readonly redactedJson: string;
-  /** `"name":` of each logged feature, in spec order (rowFeatures' keys). */
-  private readonly featureKeys: { name: string; key: string }[];
-  /** `{"label":"…","probability":` per class label, built on first use. */
-  private readonly topNHeads = new Map<string, string>();
+  private readonly redacted: Buffer;
+  /** The logged features in spec order (rowFeatures' keys): `"name":` as the first key and `,"name":` after it. */
+  private readonly featureKeys: { name: string; first: Buffer; next: Buffer }[];
+  /** Per class label: its JSON, and `{"label":"…","probability":` first in top_n and after a comma; built on first use. */
+  private readonly labels = new Map<string, { json: Buffer; first: Buffer; next: Buffer }>();
+  /** The size the last request's lines took: the next one starts with room for as much. */
+  private lastSize = 1024;
 
   constructor(
     private readonly ctx: RecordContext,
@@ -27,63 +40,97 @@ export class PredictionJson {
   ) {
     this.serviceJson = JSON.stringify(ctx.service);
     this.linePrefix = `{"level":${JSON.stringify(level)},"time":`;
-    this.redactedJson = `,"redacted":${JSON.stringify(redactedFeatures(ctx.spec))},"label":`;
+    this.redacted = utf8(`,"redacted":${JSON.stringify(redactedFeatures(ctx.spec))},"label":`);
     // As rowFeatures builds its plain object: a feature named __proto__ never becomes an own key there.
     this.featureKeys = ctx.spec.features
       .filter((f) => !f.redact && f.name !== '__proto__')
-      .map((f) => ({ name: f.name, key: `${JSON.stringify(f.name)}:` }));
+      .map((f) => ({ name: f.name, first: utf8(`${JSON.stringify(f.name)}:`), next: utf8(`,${JSON.stringify(f.name)}:`) }));
   }
 
   /**
    * The stdout lines of every row, each ending in a newline, as the logger writes them: level, time,
-   * its base `service`, the record's fields, msg.
+   * its base `service`, the record's fields, msg. The bytes are the caller's (a new buffer each call).
    */
-  serialise(event: AnsweredRows, now: Date, eventIds: readonly string[]): string {
+  serialise(event: AnsweredRows, now: Date, eventIds: readonly string[]): Buffer {
     const shared = requestPart(this.ctx, event, now);
-    const time = JSON.stringify(shared.time);
-    const lineHead = `${this.linePrefix}${time},"service":${this.serviceJson},"log_type":"prediction","event_id":"`;
-    const requestId = `","request_id":${JSON.stringify(event.requestId)},"row_index":`;
-    const batchSize = `,"batch_size":${event.predictions.length},"entity_id":`;
-    const model = `,"model":${JSON.stringify(shared.model)},"features":`;
-    const redacted = this.redactedJson;
-    const latency = `,"latency_ms":${JSON.stringify(shared.latency_ms)}`;
-    const lines: string[] = [];
+    const lineHead = utf8(
+      `${this.linePrefix}${JSON.stringify(shared.time)},"service":${this.serviceJson},"log_type":"prediction","event_id":"`,
+    );
+    const requestId = utf8(`","request_id":${JSON.stringify(event.requestId)},"row_index":`);
+    const batchSize = utf8(`,"batch_size":${event.predictions.length},"entity_id":`);
+    const model = utf8(`,"model":${JSON.stringify(shared.model)},"features":`);
+    const latency = utf8(`,"latency_ms":${JSON.stringify(shared.latency_ms)}`);
+    const out = new LineBytes(this.lastSize);
     for (let i = 0; i < event.predictions.length; i++) {
       const p = event.predictions[i]!;
       const row = event.rows[i];
-      const body = `${eventIds[i]}${requestId}${i}${batchSize}${JSON.stringify(rowEntity(this.ctx, row, p))}${model}${this.features(row)}${redacted}${JSON.stringify(p.label)}${latency}${this.outputs(p)}`;
-      lines.push(`${lineHead}${body},"msg":"prediction"}\n`);
+      out.raw(lineHead);
+      out.ascii(eventIds[i]!);
+      out.raw(requestId);
+      out.ascii(`${i}`);
+      out.raw(batchSize);
+      const entity = rowEntity(this.ctx, row, p);
+      if (entity === null) out.raw(NULL);
+      else out.text(JSON.stringify(entity));
+      out.raw(model);
+      this.features(out, row);
+      out.raw(this.redacted);
+      if (p.label === null) out.raw(NULL);
+      else out.raw(this.label(p.label).json);
+      out.raw(latency);
+      this.outputs(out, p);
+      out.raw(LINE_END);
     }
-    return lines.join('');
+    this.lastSize = Math.max(1024, out.length + 1024);
+    return out.bytes();
   }
 
   /** JSON.stringify(rowFeatures(ctx, row)), without building the object. */
-  private features(row: Record<string, unknown> | undefined): string {
-    if (row === undefined) return '{}';
-    let out = '{';
-    for (const { name, key } of this.featureKeys) {
-      const v = row[name];
-      if (v === undefined) continue;
-      out += `${out.length > 1 ? ',' : ''}${key}${JSON.stringify(v)}`;
-    }
-    return `${out}}`;
+  private features(out: LineBytes, row: Record<string, unknown> | undefined): void {
+    out.byte(OPEN_BRACE);
+    let first = true;
+    if (row !== undefined)
+      for (const key of this.featureKeys) {
+        const v = row[key.name];
+        if (v === undefined) continue;
+        out.raw(first ? key.first : key.next);
+        first = false;
+        out.json(v);
+      }
+    out.byte(CLOSE_BRACE);
   }
 
   /** `,"top_n":[…],"probability":…` or `,"value":…`: JSON.stringify(rowOutputs(p)) without its braces. */
-  private outputs(p: Prediction): string {
-    let out = '';
+  private outputs(out: LineBytes, p: Prediction): void {
     if (p.probabilities) {
-      let top = '';
+      out.raw(TOP_N);
+      let first = true;
       for (const label in p.probabilities) {
-        let head = this.topNHeads.get(label);
-        if (head === undefined) this.topNHeads.set(label, (head = `{"label":${JSON.stringify(label)},"probability":`));
-        top += `${top === '' ? '' : ','}${head}${JSON.stringify(p.probabilities[label])}}`;
+        const l = this.label(label);
+        out.raw(first ? l.first : l.next);
+        first = false;
+        out.json(p.probabilities[label]);
+        out.byte(CLOSE_BRACE);
       }
-      out += `,"top_n":[${top}]`;
+      out.byte(CLOSE_BRACKET);
       const own = p.label !== null ? p.probabilities[p.label] : undefined;
-      if (own !== undefined) out += `,"probability":${JSON.stringify(own)}`;
+      if (own !== undefined) {
+        out.raw(PROBABILITY);
+        out.json(own);
+      }
     }
-    if (p.value !== undefined) out += `,"value":${JSON.stringify(p.value)}`;
-    return out;
+    if (p.value !== undefined) {
+      out.raw(VALUE);
+      out.json(p.value);
+    }
+  }
+
+  private label(label: string): { json: Buffer; first: Buffer; next: Buffer } {
+    let l = this.labels.get(label);
+    if (l === undefined) {
+      const head = `{"label":${JSON.stringify(label)},"probability":`;
+      this.labels.set(label, (l = { json: utf8(JSON.stringify(label)), first: utf8(head), next: utf8(`,${head}`) }));
+    }
+    return l;
   }
 }

@@ -16,7 +16,11 @@
 // (SIGKILL, the kernel's OOM killer, V8's fatal out-of-memory, a native crash) loses the lines of its
 // last STDOUT_FLUSH_MS, at most STDOUT_MIN_BYTES; with Fluentd forwarding on, the same records are
 // also held by the forwarder until Fluentd acked them, and lost with the process too.
-import { pino } from 'pino';
+//
+// WHY BYTES (sonic-boom's contentMode 'buffer'): the prediction lines arrive already UTF-8 encoded
+// (record-json.ts); a string destination would decode and encode them again. The logger's own lines
+// (start-up, errors, drift) are strings and are encoded on their way in: they are few.
+import { pino, type DestinationStream } from 'pino';
 
 /** Lines are written once this many bytes wait... */
 export const STDOUT_MIN_BYTES = 8 * 1024;
@@ -25,30 +29,48 @@ export const STDOUT_CHUNK_BYTES = 64 * 1024;
 /** ...and at least this often while fewer wait. */
 export const STDOUT_FLUSH_MS = 100;
 
-export type StdoutDestination = ReturnType<typeof pino.destination>;
+type SonicBoom = ReturnType<typeof pino.destination>;
 
+/** The logger's view of stdout: whole lines as strings. */
+export interface StdoutDestination extends DestinationStream {
+  write(line: string): void;
+}
+
+let sonic: SonicBoom | null = null;
 let stdout: StdoutDestination | null = null;
 
 /** The one buffered stdout destination of the process (created on first use, with its exit hook). */
 export function stdoutDestination(): StdoutDestination {
   if (stdout === null) {
-    stdout = pino.destination({
+    const boom = pino.destination({
       dest: 1,
       sync: true,
       minLength: STDOUT_MIN_BYTES,
       maxWrite: STDOUT_CHUNK_BYTES,
       periodicFlush: STDOUT_FLUSH_MS,
+      contentMode: 'buffer',
     });
+    sonic = boom;
+    stdout = { write: (line: string) => void writeBytes(boom, Buffer.from(line, 'utf8')) };
     process.on('exit', flushStdout);
   }
   return stdout;
 }
 
+/** Writes lines that are already UTF-8 bytes to `stream` (a logger's destination): as they are to stdout, decoded to any other. */
+export function writeLines(stream: DestinationStream, lines: Buffer): void {
+  if (stream === stdout && sonic !== null) writeBytes(sonic, lines);
+  else stream.write(lines.toString('utf8'));
+}
+
+// sonic-boom's types know only strings; in contentMode 'buffer' it takes (and keeps) Buffers.
+const writeBytes = (boom: SonicBoom, bytes: Buffer): boolean => (boom.write as unknown as (b: Buffer) => boolean)(bytes);
+
 /** Writes every buffered line now, synchronously. Safe to call at any time, also twice, also in an exit handler. */
 export function flushStdout(): void {
-  if (stdout === null) return;
+  if (sonic === null) return;
   try {
-    stdout.flushSync();
+    sonic.flushSync();
   } catch {
     // stdout closed (EPIPE) or destroyed: nothing left to write to.
   }
