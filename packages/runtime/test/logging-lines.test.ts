@@ -67,6 +67,8 @@ it('each stdout line and Fluentd record equals the record of records.ts, for one
   }
 });
 
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
 it('a line is JSON.stringify of its record for values at the edges of number and string formatting', () => {
   const feature = (name: string, type: 'number' | 'string' | 'boolean', redact = false) =>
     ({ name, type, required: false, example: type === 'number' ? 0 : '', redact }) as ModelSpec['features'][number];
@@ -102,11 +104,18 @@ it('a line is JSON.stringify of its record for values at the edges of number and
   const eventIds = rows.map(() => randomUUID());
   const edgeCtx: RecordContext = { spec: edgeSpec, service: { name: 'edge ✓', version: '0.0.1' } };
   const json = new PredictionJson(edgeCtx);
-  // Twice with the same serialiser: its per-label parts are built on the first call and reused.
+  const msgpack = new PredictionMsgpack(edgeCtx);
+  // Twice with the same serialisers: their per-label parts are built on the first call and reused.
   for (const round of [0, 1]) {
     const stdout = json.serialise(event, now, eventIds).toString('utf8').split('\n');
     expect(stdout.pop(), `round ${round}`).toBe('');
     const expected = predictionRecords(edgeCtx, event, now, eventIds);
+    // Fluentd's records decode to the record as its JSON has it (-0 is 0 there); msgpack strings are
+    // UTF-8, so a lone surrogate (an escape in the JSON line) arrives as U+FFFD.
+    const wellFormed = (_key: string, v: unknown) => (typeof v === 'string' ? v.replace(LONE_SURROGATE, '\ufffd') : v);
+    expect(msgpack.serialise(event, now, eventIds).map((r) => decode(r))).toEqual(
+      expected.map((r) => JSON.parse(JSON.stringify(r), wellFormed) as unknown),
+    );
     expect(stdout).toEqual(
       expected.map(({ time, service, ...fields }) => JSON.stringify({ level: 'info', time, service, ...fields, msg: 'prediction' })),
     );

@@ -3,14 +3,14 @@
 //
 // WHY NOT the logger (pino) per row: it serialises every field of every row again (model, service,
 // redacted names, request ID), runs redaction and a clock per line; that was most of the CPU of a
-// 64-row /predict. Here what a request's rows share is encoded once per request and copied into
-// each line (line-bytes.ts), and each row's own values are written as JSON.stringify writes them,
+// 64-row /predict. Here what a request's rows share is written once per request and copied into
+// each line (byte-writer.ts), and each row's own values are written as JSON.stringify writes them,
 // so that a line is byte for byte what JSON.stringify of predictionRecords' record gives
 // (test/logging-lines.test.ts checks it on the service's own spec). fast-json-stringify was measured
 // too: no faster than JSON.stringify on these records; the cost was in the shared parts and the rope
 // of strings, which bytes avoid.
 import type { Prediction } from '../model/runtime.js';
-import { LineBytes, utf8 } from './line-bytes.js';
+import { ByteWriter, RowParts, utf8 } from './byte-writer.js';
 import { redactedFeatures, requestPart, rowEntity, type AnsweredRows, type RecordContext } from './records.js';
 
 const OPEN_BRACE = 0x7b;
@@ -21,6 +21,21 @@ const TOP_N = utf8(',"top_n":[');
 const PROBABILITY = utf8(',"probability":');
 const VALUE = utf8(',"value":');
 const LINE_END = utf8(',"msg":"prediction"}\n');
+/** The parts of a line every row of a request has (RowParts). */
+const HEAD = 0;
+const REQUEST_ID = 1;
+const BATCH_SIZE = 2;
+const MODEL = 3;
+const LATENCY = 4;
+
+/** Writes JSON values as JSON.stringify does, byte for byte. */
+class JsonWriter extends ByteWriter {
+  /** JSON.stringify(v): finite numbers without the generic serialiser, everything else through it. */
+  json(v: unknown): void {
+    if (typeof v === 'number') this.ascii(Number.isFinite(v) ? `${v}` : 'null');
+    else this.text(JSON.stringify(v));
+  }
+}
 
 export class PredictionJson {
   private readonly serviceJson: string;
@@ -53,31 +68,40 @@ export class PredictionJson {
    */
   serialise(event: AnsweredRows, now: Date, eventIds: readonly string[]): Buffer {
     const shared = requestPart(this.ctx, event, now);
-    const lineHead = utf8(
-      `${this.linePrefix}${JSON.stringify(shared.time)},"service":${this.serviceJson},"log_type":"prediction","event_id":"`,
-    );
-    const requestId = utf8(`","request_id":${JSON.stringify(event.requestId)},"row_index":`);
-    const batchSize = utf8(`,"batch_size":${event.predictions.length},"entity_id":`);
-    const model = utf8(`,"model":${JSON.stringify(shared.model)},"features":`);
-    const latency = utf8(`,"latency_ms":${JSON.stringify(shared.latency_ms)}`);
-    const out = new LineBytes(this.lastSize);
+    const out = new JsonWriter(this.lastSize);
+    const parts = new RowParts(out);
     for (let i = 0; i < event.predictions.length; i++) {
       const p = event.predictions[i]!;
       const row = event.rows[i];
-      out.raw(lineHead);
+      if (parts.first(HEAD)) {
+        out.text(`${this.linePrefix}${JSON.stringify(shared.time)},"service":${this.serviceJson},"log_type":"prediction","event_id":"`);
+        parts.done(HEAD);
+      }
       out.ascii(eventIds[i]!);
-      out.raw(requestId);
+      if (parts.first(REQUEST_ID)) {
+        out.text(`","request_id":${JSON.stringify(event.requestId)},"row_index":`);
+        parts.done(REQUEST_ID);
+      }
       out.ascii(`${i}`);
-      out.raw(batchSize);
+      if (parts.first(BATCH_SIZE)) {
+        out.text(`,"batch_size":${event.predictions.length},"entity_id":`);
+        parts.done(BATCH_SIZE);
+      }
       const entity = rowEntity(this.ctx, row, p);
       if (entity === null) out.raw(NULL);
       else out.text(JSON.stringify(entity));
-      out.raw(model);
+      if (parts.first(MODEL)) {
+        out.text(`,"model":${JSON.stringify(shared.model)},"features":`);
+        parts.done(MODEL);
+      }
       this.features(out, row);
       out.raw(this.redacted);
       if (p.label === null) out.raw(NULL);
       else out.raw(this.label(p.label).json);
-      out.raw(latency);
+      if (parts.first(LATENCY)) {
+        out.text(`,"latency_ms":${JSON.stringify(shared.latency_ms)}`);
+        parts.done(LATENCY);
+      }
       this.outputs(out, p);
       out.raw(LINE_END);
     }
@@ -86,7 +110,7 @@ export class PredictionJson {
   }
 
   /** JSON.stringify(rowFeatures(ctx, row)), without building the object. */
-  private features(out: LineBytes, row: Record<string, unknown> | undefined): void {
+  private features(out: JsonWriter, row: Record<string, unknown> | undefined): void {
     out.byte(OPEN_BRACE);
     let first = true;
     if (row !== undefined)
@@ -101,7 +125,7 @@ export class PredictionJson {
   }
 
   /** `,"top_n":[…],"probability":…` or `,"value":…`: JSON.stringify(rowOutputs(p)) without its braces. */
-  private outputs(out: LineBytes, p: Prediction): void {
+  private outputs(out: JsonWriter, p: Prediction): void {
     if (p.probabilities) {
       out.raw(TOP_N);
       let first = true;

@@ -8,6 +8,7 @@
 // @msgpack/msgpack and copied; only each row's own values are written per row. A record decodes
 // to what JSON.parse of the record's JSON gives (test/logging-lines.test.ts checks it).
 import { Encoder } from '@msgpack/msgpack';
+import { ByteWriter, RowParts } from './byte-writer.js';
 import { redactedFeatures, requestPart, rowEntity, type AnsweredRows, type RecordContext } from './records.js';
 
 type ModelRef = ReturnType<typeof requestPart>['model'];
@@ -36,24 +37,14 @@ const K = {
   service: key('service'),
 };
 
-/** A growing byte buffer the rows of a request are written into. */
-class Writer {
-  buf = Buffer.allocUnsafe(16_384);
-  pos = 0;
+/** The parts of a record every row of a request has (RowParts). */
+const HEAD = 0;
+const REQUEST_ID = 1;
+const BATCH_SIZE = 2;
+const LATENCY = 3;
 
-  private room(n: number): void {
-    if (this.pos + n <= this.buf.length) return;
-    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
-    this.buf.copy(next, 0, 0, this.pos);
-    this.buf = next;
-  }
-
-  raw(b: Buffer): void {
-    this.room(b.length);
-    b.copy(this.buf, this.pos);
-    this.pos += b.length;
-  }
-
+/** Writes msgpack values. */
+class Writer extends ByteWriter {
   mapHeader(n: number): void {
     this.room(3);
     this.buf[this.pos] = 0xde;
@@ -66,6 +57,13 @@ class Writer {
     this.buf[this.pos] = 0xdc;
     this.buf.writeUInt16BE(n, this.pos + 1);
     this.pos += 3;
+  }
+
+  /** A string made only of ASCII characters, shorter than 256 (a UUID). */
+  asciiStr(s: string): void {
+    this.byte(0xd9); // str8
+    this.byte(s.length);
+    this.ascii(s);
   }
 
   str(s: string): void {
@@ -118,11 +116,13 @@ export class PredictionMsgpack {
   /** Key and value of each logged feature, in spec order (rowFeatures' keys). */
   private readonly featureKeys: { name: string; key: Buffer }[];
   private readonly topNHeads = new Map<string, Buffer>();
+  /** Each class label as a msgpack string, built on first use. */
+  private readonly labels = new Map<string, Buffer>();
   /** `"redacted":[…]`: the same for every record of the service. */
   private readonly redacted: Buffer;
   /** `"model":{…}` of the model last logged (the loaded model changes rarely). */
   private modelBytes: { ref: ModelRef; bytes: Buffer } | null = null;
-  private readonly w = new Writer();
+  private readonly w = new Writer(16_384);
 
   constructor(private readonly ctx: RecordContext) {
     this.service = Buffer.concat([K.service, pack(ctx.service)]);
@@ -138,34 +138,48 @@ export class PredictionMsgpack {
     const model = this.model(shared.model);
     const n = event.predictions.length;
     const w = this.w;
-    w.pos = 0;
+    w.reset();
+    const parts = new RowParts(w);
     const ends: number[] = [];
     for (let i = 0; i < n; i++) {
       const p = event.predictions[i]!;
       const row = event.rows[i];
       const own = p.probabilities && p.label !== null ? p.probabilities[p.label] : undefined;
       w.mapHeader(13 + (p.probabilities ? 1 : 0) + (own !== undefined ? 1 : 0) + (p.value !== undefined ? 1 : 0));
-      w.raw(K.time);
-      w.str(shared.time);
-      w.raw(K.logType);
-      w.raw(K.eventId);
-      w.str(eventIds[i]!);
-      w.raw(K.requestId);
-      w.str(event.requestId);
-      w.raw(K.rowIndex);
+      if (parts.first(HEAD)) {
+        w.raw(K.time);
+        w.str(shared.time);
+        w.raw(K.logType);
+        w.raw(K.eventId);
+        parts.done(HEAD);
+      }
+      w.asciiStr(eventIds[i]!);
+      if (parts.first(REQUEST_ID)) {
+        w.raw(K.requestId);
+        w.str(event.requestId);
+        w.raw(K.rowIndex);
+        parts.done(REQUEST_ID);
+      }
       w.num(i);
-      w.raw(K.batchSize);
-      w.num(n);
-      w.raw(K.entityId);
+      if (parts.first(BATCH_SIZE)) {
+        w.raw(K.batchSize);
+        w.num(n);
+        w.raw(K.entityId);
+        parts.done(BATCH_SIZE);
+      }
       w.value(rowEntity(this.ctx, row, p));
       w.raw(model);
       w.raw(K.features);
       this.features(row);
       w.raw(this.redacted);
       w.raw(K.label);
-      w.value(p.label);
-      w.raw(K.latency);
-      w.num(shared.latency_ms);
+      if (p.label === null) w.raw(NIL);
+      else w.raw(this.label(p.label));
+      if (parts.first(LATENCY)) {
+        w.raw(K.latency);
+        w.num(shared.latency_ms);
+        parts.done(LATENCY);
+      }
       if (p.probabilities) this.topN(p.probabilities);
       if (own !== undefined) {
         w.raw(K.probability);
@@ -176,11 +190,11 @@ export class PredictionMsgpack {
         w.num(p.value);
       }
       w.raw(this.service);
-      ends.push(w.pos);
+      ends.push(w.length);
     }
     // One copy per request (not a slice of the reused buffer), and a view of it per row.
-    const all = new Uint8Array(w.pos);
-    all.set(w.buf.subarray(0, w.pos));
+    const all = new Uint8Array(w.length);
+    all.set(w.bytes());
     const out: Uint8Array[] = [];
     let start = 0;
     for (const end of ends) {
@@ -188,6 +202,12 @@ export class PredictionMsgpack {
       start = end;
     }
     return out;
+  }
+
+  private label(label: string): Buffer {
+    let bytes = this.labels.get(label);
+    if (bytes === undefined) this.labels.set(label, (bytes = pack(label)));
+    return bytes;
   }
 
   private model(ref: ModelRef): Buffer {
