@@ -22,11 +22,7 @@ const PROBABILITY = utf8(',"probability":');
 const VALUE = utf8(',"value":');
 const LINE_END = utf8(',"msg":"prediction"}\n');
 /** The parts of a line every row of a request has (RowParts). */
-const HEAD = 0;
-const REQUEST_ID = 1;
-const BATCH_SIZE = 2;
-const MODEL = 3;
-const LATENCY = 4;
+const PART = { head: 0, requestId: 1, batchSize: 2, model: 3, latency: 4 } as const;
 
 /** Writes JSON values as JSON.stringify does, byte for byte. */
 class JsonWriter extends ByteWriter {
@@ -73,34 +69,34 @@ export class PredictionJson {
     for (let i = 0; i < event.predictions.length; i++) {
       const p = event.predictions[i]!;
       const row = event.rows[i];
-      if (parts.first(HEAD)) {
+      if (parts.first(PART.head)) {
         out.text(`${this.linePrefix}${JSON.stringify(shared.time)},"service":${this.serviceJson},"log_type":"prediction","event_id":"`);
-        parts.done(HEAD);
+        parts.done(PART.head);
       }
       out.ascii(eventIds[i]!);
-      if (parts.first(REQUEST_ID)) {
+      if (parts.first(PART.requestId)) {
         out.text(`","request_id":${JSON.stringify(event.requestId)},"row_index":`);
-        parts.done(REQUEST_ID);
+        parts.done(PART.requestId);
       }
       out.ascii(`${i}`);
-      if (parts.first(BATCH_SIZE)) {
+      if (parts.first(PART.batchSize)) {
         out.text(`,"batch_size":${event.predictions.length},"entity_id":`);
-        parts.done(BATCH_SIZE);
+        parts.done(PART.batchSize);
       }
       const entity = rowEntity(this.ctx, row, p);
       if (entity === null) out.raw(NULL);
       else out.text(JSON.stringify(entity));
-      if (parts.first(MODEL)) {
+      if (parts.first(PART.model)) {
         out.text(`,"model":${JSON.stringify(shared.model)},"features":`);
-        parts.done(MODEL);
+        parts.done(PART.model);
       }
       this.features(out, row);
       out.raw(this.redacted);
       if (p.label === null) out.raw(NULL);
       else out.raw(this.label(p.label).json);
-      if (parts.first(LATENCY)) {
+      if (parts.first(PART.latency)) {
         out.text(`,"latency_ms":${JSON.stringify(shared.latency_ms)}`);
-        parts.done(LATENCY);
+        parts.done(PART.latency);
       }
       this.outputs(out, p);
       out.raw(LINE_END);

@@ -38,10 +38,7 @@ const K = {
 };
 
 /** The parts of a record every row of a request has (RowParts). */
-const HEAD = 0;
-const REQUEST_ID = 1;
-const BATCH_SIZE = 2;
-const LATENCY = 3;
+const PART = { head: 0, requestId: 1, batchSize: 2, latency: 3 } as const;
 
 /** Writes msgpack values. */
 class Writer extends ByteWriter {
@@ -146,26 +143,26 @@ export class PredictionMsgpack {
       const row = event.rows[i];
       const own = p.probabilities && p.label !== null ? p.probabilities[p.label] : undefined;
       w.mapHeader(13 + (p.probabilities ? 1 : 0) + (own !== undefined ? 1 : 0) + (p.value !== undefined ? 1 : 0));
-      if (parts.first(HEAD)) {
+      if (parts.first(PART.head)) {
         w.raw(K.time);
         w.str(shared.time);
         w.raw(K.logType);
         w.raw(K.eventId);
-        parts.done(HEAD);
+        parts.done(PART.head);
       }
       w.asciiStr(eventIds[i]!);
-      if (parts.first(REQUEST_ID)) {
+      if (parts.first(PART.requestId)) {
         w.raw(K.requestId);
         w.str(event.requestId);
         w.raw(K.rowIndex);
-        parts.done(REQUEST_ID);
+        parts.done(PART.requestId);
       }
       w.num(i);
-      if (parts.first(BATCH_SIZE)) {
+      if (parts.first(PART.batchSize)) {
         w.raw(K.batchSize);
         w.num(n);
         w.raw(K.entityId);
-        parts.done(BATCH_SIZE);
+        parts.done(PART.batchSize);
       }
       w.value(rowEntity(this.ctx, row, p));
       w.raw(model);
@@ -175,10 +172,10 @@ export class PredictionMsgpack {
       w.raw(K.label);
       if (p.label === null) w.raw(NIL);
       else w.raw(this.label(p.label));
-      if (parts.first(LATENCY)) {
+      if (parts.first(PART.latency)) {
         w.raw(K.latency);
         w.num(shared.latency_ms);
-        parts.done(LATENCY);
+        parts.done(PART.latency);
       }
       if (p.probabilities) this.topN(p.probabilities);
       if (own !== undefined) {
