@@ -53,4 +53,38 @@ describe('PredictionStore', () => {
     store.add(event('s', ['s0', 's1', 's2']), null);
     expect(store.byRequest('r', 0)?.label).toBe('new0');
   });
+
+  it('keeps what feedback reads of a row: batch size, row, value, model, entity as a string; counted sticks to the row, not to a copy', () => {
+    const store = new PredictionStore(4);
+    store.add(
+      {
+        requestId: 'reg',
+        rows: [],
+        predictions: [
+          { label: null, value: 2.5, entity_id: 42 },
+          { label: null, value: -0 },
+        ],
+        latencyMs: 1,
+        model,
+      },
+      null,
+      1000,
+    );
+    const p = store.byRequest('reg', 1)!;
+    expect(p).toMatchObject({ requestId: 'reg', row: 1, batchSize: 2, entityId: null, label: null, value: -0, time: 1000, counted: false });
+    expect(p.model).toEqual({ name: 'm', uuid: 'u', created_at: 't' });
+    expect(store.byEntityId(42)).toMatchObject({ row: 0, entityId: '42', value: 2.5 });
+    expect(store.byEntityId('42')?.requestId).toBe('reg');
+    expect(store.byRequest('a', 0)).toBeUndefined();
+    store.add(event('cls', ['x']), null);
+    expect(store.byRequest('cls', 0)?.value).toBeUndefined();
+    store.markCounted(p);
+    expect(store.byRequest('reg', 1)?.counted).toBe(true);
+    expect(store.byRequest('reg', 0)?.counted).toBe(false);
+    // the slot is taken by a newer row: it starts uncounted
+    store.add(event('d', ['d0', 'd1']), null);
+    store.add(event('e', ['e0']), null);
+    expect(store.byRequest('reg', 1)).toBeUndefined();
+    expect(store.byRequest('e', 0)?.counted).toBe(false);
+  });
 });

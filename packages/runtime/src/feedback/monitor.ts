@@ -88,7 +88,7 @@ export class FeedbackMonitor {
       const judgement = this.judge(input, prediction);
       const counted = !prediction.counted;
       if (counted) {
-        prediction.counted = true;
+        this.store.markCounted(prediction);
         this.rolling.add(judgement.correct !== undefined ? (judgement.correct ? 1 : 0) : judgement.abs_error!);
       }
       this.received.matched++;

@@ -11,12 +11,17 @@
 // of strings, which bytes avoid.
 import type { Prediction } from '../model/runtime.js';
 import { ByteWriter, RowParts, utf8 } from './byte-writer.js';
-import { redactedFeatures, requestPart, rowEntity, type AnsweredRows, type RecordContext } from './records.js';
+import { latencyMs, modelRef, redactedFeatures, rowEntity, type AnsweredRows, type RecordContext } from './records.js';
 
 const OPEN_BRACE = 0x7b;
 const CLOSE_BRACE = 0x7d;
 const CLOSE_BRACKET = 0x5d;
 const NULL = utf8('null');
+const REQUEST_ID = utf8('","request_id":');
+const ROW_INDEX = utf8(',"row_index":');
+const BATCH_SIZE = utf8(',"batch_size":');
+const ENTITY_ID = utf8(',"entity_id":');
+const LATENCY = utf8(',"latency_ms":');
 const TOP_N = utf8(',"top_n":[');
 const PROBABILITY = utf8(',"probability":');
 const VALUE = utf8(',"value":');
@@ -29,19 +34,29 @@ class JsonWriter extends ByteWriter {
   /** JSON.stringify(v): finite numbers without the generic serialiser, everything else through it. */
   json(v: unknown): void {
     if (typeof v === 'number') this.ascii(Number.isFinite(v) ? `${v}` : 'null');
-    else this.text(JSON.stringify(v));
+    else this.string(JSON.stringify(v));
+  }
+
+  /** A string's JSON as it is: one byte per character when it is ASCII (request IDs, UUIDs), else through the encoder. */
+  string(json: string): void {
+    for (let i = 0; i < json.length; i++) if (json.charCodeAt(i) > 0x7f) return this.text(json);
+    this.ascii(json);
   }
 }
 
 export class PredictionJson {
-  private readonly serviceJson: string;
-  private readonly linePrefix: string;
+  /** `{"level":…,"time":"`: the line's start, before its time. */
+  private readonly lineStart: Buffer;
+  /** `","service":…,"log_type":"prediction","event_id":"`: after the time, before the event ID. */
+  private readonly afterTime: Buffer;
   /** `,"redacted":[…],"label":`: the same for every record of the service. */
   private readonly redacted: Buffer;
   /** The logged features in spec order (rowFeatures' keys): `"name":` as the first key and `,"name":` after it. */
   private readonly featureKeys: { name: string; first: Buffer; next: Buffer }[];
   /** Per class label: its JSON, and `{"label":"…","probability":` first in top_n and after a comma; built on first use. */
   private readonly labels = new Map<string, { json: Buffer; first: Buffer; next: Buffer }>();
+  /** `,"model":{…},"features":` of the last model seen (a service serves one model at a time). */
+  private model: { of: AnsweredRows['model']; bytes: Buffer } | null = null;
   /** The size the last request's lines took: the next one starts with room for as much. */
   private lastSize = 1024;
 
@@ -49,8 +64,8 @@ export class PredictionJson {
     private readonly ctx: RecordContext,
     level = 'info',
   ) {
-    this.serviceJson = JSON.stringify(ctx.service);
-    this.linePrefix = `{"level":${JSON.stringify(level)},"time":`;
+    this.lineStart = utf8(`{"level":${JSON.stringify(level)},"time":"`);
+    this.afterTime = utf8(`","service":${JSON.stringify(ctx.service)},"log_type":"prediction","event_id":"`);
     this.redacted = utf8(`,"redacted":${JSON.stringify(redactedFeatures(ctx.spec))},"label":`);
     // As rowFeatures builds its plain object: a feature named __proto__ never becomes an own key there.
     this.featureKeys = ctx.spec.features
@@ -63,31 +78,37 @@ export class PredictionJson {
    * its base `service`, the record's fields, msg. The bytes are the caller's (a new buffer each call).
    */
   serialise(event: AnsweredRows, now: Date, eventIds: readonly string[]): Buffer {
-    const shared = requestPart(this.ctx, event, now);
     const out = new JsonWriter(this.lastSize);
     const parts = new RowParts(out);
-    for (let i = 0; i < event.predictions.length; i++) {
+    const n = event.predictions.length;
+    for (let i = 0; i < n; i++) {
       const p = event.predictions[i]!;
       const row = event.rows[i];
       if (parts.first(PART.head)) {
-        out.text(`${this.linePrefix}${JSON.stringify(shared.time)},"service":${this.serviceJson},"log_type":"prediction","event_id":"`);
+        out.raw(this.lineStart);
+        out.ascii(now.toISOString());
+        out.raw(this.afterTime);
         parts.done(PART.head);
       }
       out.ascii(eventIds[i]!);
       if (parts.first(PART.requestId)) {
-        out.text(`","request_id":${JSON.stringify(event.requestId)},"row_index":`);
+        out.raw(REQUEST_ID);
+        out.string(JSON.stringify(event.requestId));
+        out.raw(ROW_INDEX);
         parts.done(PART.requestId);
       }
       out.ascii(`${i}`);
       if (parts.first(PART.batchSize)) {
-        out.text(`,"batch_size":${event.predictions.length},"entity_id":`);
+        out.raw(BATCH_SIZE);
+        out.ascii(`${n}`);
+        out.raw(ENTITY_ID);
         parts.done(PART.batchSize);
       }
       const entity = rowEntity(this.ctx, row, p);
       if (entity === null) out.raw(NULL);
-      else out.text(JSON.stringify(entity));
+      else out.string(JSON.stringify(entity));
       if (parts.first(PART.model)) {
-        out.text(`,"model":${JSON.stringify(shared.model)},"features":`);
+        out.raw(this.modelPart(event.model));
         parts.done(PART.model);
       }
       this.features(out, row);
@@ -95,7 +116,8 @@ export class PredictionJson {
       if (p.label === null) out.raw(NULL);
       else out.raw(this.label(p.label).json);
       if (parts.first(PART.latency)) {
-        out.text(`,"latency_ms":${JSON.stringify(shared.latency_ms)}`);
+        out.raw(LATENCY);
+        out.json(latencyMs(event.latencyMs));
         parts.done(PART.latency);
       }
       this.outputs(out, p);
@@ -103,6 +125,11 @@ export class PredictionJson {
     }
     this.lastSize = Math.max(1024, out.length + 1024);
     return out.bytes();
+  }
+
+  private modelPart(model: AnsweredRows['model']): Buffer {
+    if (this.model?.of !== model) this.model = { of: model, bytes: utf8(`,"model":${JSON.stringify(modelRef(model))},"features":`) };
+    return this.model.bytes;
   }
 
   /** JSON.stringify(rowFeatures(ctx, row)), without building the object. */

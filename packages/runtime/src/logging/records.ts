@@ -116,8 +116,10 @@ export interface RecordContext {
   service: { name: string; version: string };
 }
 
-const modelRef = (m: ModelMetadata) => ({ name: m.model_name, uuid: m.model_uuid, created_at: m.created_at });
-const round = (x: number) => Math.round(x * 1000) / 1000;
+/** A record's `model`: the model's name, UUID and creation time. */
+export const modelRef = (m: ModelMetadata) => ({ name: m.model_name, uuid: m.model_uuid, created_at: m.created_at });
+/** A record's latency_ms: to the microsecond. */
+export const latencyMs = (ms: number) => Math.round(ms * 1000) / 1000;
 
 /** Feature names dropped from every record, from features.yaml `redact: true`. */
 export const redactedFeatures = (spec: ModelSpec): readonly string[] => {
@@ -143,7 +145,7 @@ export function requestPart(ctx: RecordContext, event: AnsweredRows, now: Date) 
     time: now.toISOString(),
     model: modelRef(event.model),
     redacted: redactedFeatures(ctx.spec),
-    latency_ms: round(event.latencyMs),
+    latency_ms: latencyMs(event.latencyMs),
   };
 }
 
@@ -252,6 +254,6 @@ export function errorRecord(
     details_total: all.length,
     service: ctx.service,
     model: req.model ? modelRef(req.model) : null,
-    latency_ms: round(req.latencyMs),
+    latency_ms: latencyMs(req.latencyMs),
   };
 }
