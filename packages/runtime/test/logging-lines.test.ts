@@ -99,9 +99,16 @@ it('a line is JSON.stringify of its record for values at the edges of number and
       ? { label: `klasse "${i % 4}" ✓`, probabilities: { [`klasse "${i % 4}" ✓`]: Math.abs(x), other: 1 - Math.abs(x) } }
       : { label: null, value: x },
   );
+  // No logged feature (only a redacted one) and an empty top_n; a label outside top_n; a prediction without its row.
+  rows.push({ secret: 'only this' } as (typeof rows)[number], { x: 1 } as (typeof rows)[number]);
+  predictions.push(
+    { label: 'none', probabilities: {} },
+    { label: 'not in top_n', probabilities: { other: 0.5 } },
+    { label: 'rowless', probabilities: { rowless: 1 } },
+  );
   const event = { requestId: 'req ü "2"', rows, predictions, latencyMs: 0.0004, model: runtime.metadata };
   const now = new Date();
-  const eventIds = rows.map(() => randomUUID());
+  const eventIds = predictions.map(() => randomUUID());
   const edgeCtx: RecordContext = { spec: edgeSpec, service: { name: 'edge ✓', version: '0.0.1' } };
   const json = new PredictionJson(edgeCtx);
   const msgpack = new PredictionMsgpack(edgeCtx);

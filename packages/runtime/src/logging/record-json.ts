@@ -14,15 +14,15 @@ import { ByteWriter, RowParts, utf8 } from './byte-writer.js';
 import { latencyMs, modelRef, redactedFeatures, rowEntity, type AnsweredRows, type RecordContext } from './records.js';
 
 const OPEN_BRACE = 0x7b;
-const CLOSE_BRACE = 0x7d;
-const CLOSE_BRACKET = 0x5d;
 const NULL = utf8('null');
 const REQUEST_ID = utf8('","request_id":');
 const ROW_INDEX = utf8(',"row_index":');
 const BATCH_SIZE = utf8(',"batch_size":');
 const ENTITY_ID = utf8(',"entity_id":');
 const LATENCY = utf8(',"latency_ms":');
-const TOP_N = utf8(',"top_n":[');
+const NO_TOP_N = utf8(',"top_n":[]');
+const TOP_N_END = utf8('}]');
+const TOP_N_END_PROBABILITY = utf8('}],"probability":');
 const PROBABILITY = utf8(',"probability":');
 const VALUE = utf8(',"value":');
 const LINE_END = utf8(',"msg":"prediction"}\n');
@@ -50,11 +50,13 @@ export class PredictionJson {
   /** `","service":…,"log_type":"prediction","event_id":"`: after the time, before the event ID. */
   private readonly afterTime: Buffer;
   /** `,"redacted":[…],"label":`: the same for every record of the service. */
-  private readonly redacted: Buffer;
-  /** The logged features in spec order (rowFeatures' keys): `"name":` as the first key and `,"name":` after it. */
+  private readonly redacted: string;
+  /** `},"redacted":[…],"label":null`: the end of the features and the label of a regression. */
+  private readonly nullLabel: Buffer;
+  /** The logged features in spec order (rowFeatures' keys): `{"name":` as the first key and `,"name":` after it. */
   private readonly featureKeys: { name: string; first: Buffer; next: Buffer }[];
-  /** Per class label: its JSON, and `{"label":"…","probability":` first in top_n and after a comma; built on first use. */
-  private readonly labels = new Map<string, { json: Buffer; first: Buffer; next: Buffer }>();
+  /** Per class label, built on first use: the byte runs around it (see Label). */
+  private readonly labels = new Map<string, Label>();
   /** `,"model":{…},"features":` of the last model seen (a service serves one model at a time). */
   private model: { of: AnsweredRows['model']; bytes: Buffer } | null = null;
   /** The size the last request's lines took: the next one starts with room for as much. */
@@ -66,11 +68,12 @@ export class PredictionJson {
   ) {
     this.lineStart = utf8(`{"level":${JSON.stringify(level)},"time":"`);
     this.afterTime = utf8(`","service":${JSON.stringify(ctx.service)},"log_type":"prediction","event_id":"`);
-    this.redacted = utf8(`,"redacted":${JSON.stringify(redactedFeatures(ctx.spec))},"label":`);
+    this.redacted = `,"redacted":${JSON.stringify(redactedFeatures(ctx.spec))},"label":`;
+    this.nullLabel = utf8(`}${this.redacted}null`);
     // As rowFeatures builds its plain object: a feature named __proto__ never becomes an own key there.
     this.featureKeys = ctx.spec.features
       .filter((f) => !f.redact && f.name !== '__proto__')
-      .map((f) => ({ name: f.name, first: utf8(`${JSON.stringify(f.name)}:`), next: utf8(`,${JSON.stringify(f.name)}:`) }));
+      .map((f) => ({ name: f.name, first: utf8(`{${JSON.stringify(f.name)}:`), next: utf8(`,${JSON.stringify(f.name)}:`) }));
   }
 
   /**
@@ -112,9 +115,7 @@ export class PredictionJson {
         parts.done(PART.model);
       }
       this.features(out, row);
-      out.raw(this.redacted);
-      if (p.label === null) out.raw(NULL);
-      else out.raw(this.label(p.label).json);
+      out.raw(p.label === null ? this.nullLabel : this.label(p.label).afterFeatures);
       if (parts.first(PART.latency)) {
         out.raw(LATENCY);
         out.json(latencyMs(event.latencyMs));
@@ -132,9 +133,8 @@ export class PredictionJson {
     return this.model.bytes;
   }
 
-  /** JSON.stringify(rowFeatures(ctx, row)), without building the object. */
+  /** JSON.stringify(rowFeatures(ctx, row)) without its closing brace (the label's byte run has it), without building the object. */
   private features(out: JsonWriter, row: Record<string, unknown> | undefined): void {
-    out.byte(OPEN_BRACE);
     let first = true;
     if (row !== undefined)
       for (const key of this.featureKeys) {
@@ -144,27 +144,25 @@ export class PredictionJson {
         first = false;
         out.json(v);
       }
-    out.byte(CLOSE_BRACE);
+    if (first) out.byte(OPEN_BRACE);
   }
 
   /** `,"top_n":[…],"probability":…` or `,"value":…`: JSON.stringify(rowOutputs(p)) without its braces. */
   private outputs(out: JsonWriter, p: Prediction): void {
     if (p.probabilities) {
-      out.raw(TOP_N);
       let first = true;
       for (const label in p.probabilities) {
         const l = this.label(label);
-        out.raw(first ? l.first : l.next);
+        out.raw(first ? l.firstInTopN : l.nextInTopN);
         first = false;
         out.json(p.probabilities[label]);
-        out.byte(CLOSE_BRACE);
       }
-      out.byte(CLOSE_BRACKET);
       const own = p.label !== null ? p.probabilities[p.label] : undefined;
-      if (own !== undefined) {
-        out.raw(PROBABILITY);
-        out.json(own);
-      }
+      if (first) {
+        out.raw(NO_TOP_N);
+        if (own !== undefined) out.raw(PROBABILITY);
+      } else out.raw(own !== undefined ? TOP_N_END_PROBABILITY : TOP_N_END);
+      if (own !== undefined) out.json(own);
     }
     if (p.value !== undefined) {
       out.raw(VALUE);
@@ -172,12 +170,27 @@ export class PredictionJson {
     }
   }
 
-  private label(label: string): { json: Buffer; first: Buffer; next: Buffer } {
+  private label(label: string): Label {
     let l = this.labels.get(label);
     if (l === undefined) {
-      const head = `{"label":${JSON.stringify(label)},"probability":`;
-      this.labels.set(label, (l = { json: utf8(JSON.stringify(label)), first: utf8(head), next: utf8(`,${head}`) }));
+      const json = JSON.stringify(label);
+      const head = `{"label":${json},"probability":`;
+      l = { afterFeatures: utf8(`}${this.redacted}${json}`), firstInTopN: utf8(`,"top_n":[${head}`), nextInTopN: utf8(`},${head}`) };
+      this.labels.set(label, l);
     }
     return l;
   }
+}
+
+/**
+ * The byte runs of a line around a class label, so that a line is written in few copies: the end of the
+ * features up to the label, and the label's entry in top_n (the first, or after the entry before it).
+ */
+interface Label {
+  /** `},"redacted":[…],"label":"…"` */
+  afterFeatures: Buffer;
+  /** `,"top_n":[{"label":"…","probability":` */
+  firstInTopN: Buffer;
+  /** `},{"label":"…","probability":` */
+  nextInTopN: Buffer;
 }
