@@ -24,8 +24,9 @@ import { Encoder, decodeMultiStream } from '@msgpack/msgpack';
 /** @typedef {import('./fluent-worker-protocol.js').ToWorker} ToWorker */
 /** @typedef {import('./fluent-worker-protocol.js').FromWorker} FromWorker */
 /**
- * A record held by this worker: batch and index on the main thread, tag, time, msgpack map.
- * @typedef {{ batch: number, index: number, tag: string, ms: number, bytes: Uint8Array }} Item
+ * A record held by this worker: batch and index on the main thread, tag, time, and its msgpack map as
+ * bytes [start, end) of `src` (the batch's packed records, or its own encoding): no view per record.
+ * @typedef {{ batch: number, index: number, tag: string, ms: number, src: Buffer, start: number, end: number }} Item
  */
 
 if (!parentPort) throw new Error('fluent-worker.js runs as a worker thread of fluent-forwarder.ts');
@@ -124,7 +125,7 @@ function encodable(value, depth) {
 /**
  * A record the main thread sent as an object, encoded here.
  * @param {Record<string, unknown> | null | undefined} wire
- * @returns {Uint8Array | null} null when msgpack cannot encode it
+ * @returns {Buffer | null} null when msgpack cannot encode it
  */
 function bytesOf(wire) {
   if (!encodable(wire, 0)) return null;
@@ -145,7 +146,7 @@ function frame(tag, items, chunkId) {
   const tagBytes = pack(tag);
   const option = pack({ chunk: chunkId, size: items.length });
   let size = 1 + tagBytes.length + 5 + option.length;
-  for (const it of items) size += 11 + it.bytes.length;
+  for (const it of items) size += 11 + it.end - it.start;
   const buf = Buffer.allocUnsafe(size);
   let pos = 0;
   buf[pos++] = 0x93;
@@ -161,8 +162,7 @@ function frame(tag, items, chunkId) {
     buf.writeUInt32BE(Math.floor(it.ms / 1000), pos + 3);
     buf.writeUInt32BE((it.ms % 1000) * 1_000_000, pos + 7);
     pos += 11;
-    buf.set(it.bytes, pos);
-    pos += it.bytes.length;
+    pos += it.src.copy(buf, pos, it.start, it.end);
   }
   option.copy(buf, pos);
   return buf;
@@ -173,16 +173,22 @@ function flush() {
   if (!connected || socket === null || queue.length === 0) return;
   const items = queue;
   queue = [];
+  // Records of one tag (the prediction log's, under load) need no grouping.
+  const tag = /** @type {Item} */ (items[0]).tag;
+  let oneTag = true;
+  for (const it of items) if (it.tag !== tag) oneTag = false;
   /** @type {Map<string, Item[]>} */
   const byTag = new Map();
-  for (const it of items) {
-    let list = byTag.get(it.tag);
-    if (list === undefined) byTag.set(it.tag, (list = []));
-    list.push(it);
-  }
+  if (oneTag) byTag.set(tag, items);
+  else
+    for (const it of items) {
+      let list = byTag.get(it.tag);
+      if (list === undefined) byTag.set(it.tag, (list = []));
+      list.push(it);
+    }
   for (const [tag, list] of byTag) {
     for (let start = 0; start < list.length; start += CHUNK_MAX_RECORDS) {
-      const chunkItems = list.slice(start, start + CHUNK_MAX_RECORDS);
+      const chunkItems = list.length <= CHUNK_MAX_RECORDS ? list : list.slice(start, start + CHUNK_MAX_RECORDS);
       const chunkId = randomBytes(16).toString('base64');
       const timer = setTimeout(() => onAckTimeout(chunkId), init.ackTimeoutMs);
       inflight.set(chunkId, { items: chunkItems, timer });
@@ -315,28 +321,31 @@ port.on('message', (/** @type {ToWorker} */ message) => {
       const { id, labels, times, records, packed, ends } = message;
       const n = records === null ? ends.length : records.length;
       pending += n;
+      const src = Buffer.from(packed.buffer, packed.byteOffset, packed.byteLength);
+      const oneTag = labels.length === 1 ? `${init.tagPrefix}.${labels[0]}` : null;
       let k = 0;
       for (let i = 0; i < n; i++) {
-        const item = { batch: id, index: i };
         if (closed) {
           if (records === null || records[i] === null) k++;
-          settle(failed, item);
+          settle(failed, { batch: id, index: i });
           continue;
         }
         const record = records === null ? null : records[i];
-        const bytes = record === null ? packed.subarray(k === 0 ? 0 : ends[k - 1], ends[k++]) : bytesOf(record);
-        if (bytes === null) {
-          unencodableError ??= 'a value msgpack cannot encode (bigint, a cycle, or nesting deeper than 64)';
-          settle(unencodable, item);
+        const tag = oneTag ?? `${init.tagPrefix}.${labels[i]}`;
+        const ms = /** @type {number} */ (times[i]);
+        if (record === null) {
+          const start = k === 0 ? 0 : /** @type {number} */ (ends[k - 1]);
+          queue.push({ batch: id, index: i, tag, ms, src, start, end: /** @type {number} */ (ends[k]) });
+          k++;
           continue;
         }
-        queue.push({
-          batch: id,
-          index: i,
-          tag: `${init.tagPrefix}.${labels.length === 1 ? labels[0] : labels[i]}`,
-          ms: /** @type {number} */ (times[i]),
-          bytes,
-        });
+        const bytes = bytesOf(record);
+        if (bytes === null) {
+          unencodableError ??= 'a value msgpack cannot encode (bigint, a cycle, or nesting deeper than 64)';
+          settle(unencodable, { batch: id, index: i });
+          continue;
+        }
+        queue.push({ batch: id, index: i, tag, ms, src: bytes, start: 0, end: bytes.length });
       }
       // The main thread already waited FLUSH_INTERVAL_MS for this batch: write it now.
       flush();
