@@ -1,11 +1,13 @@
 // SIGTERM flush, end to end: the built server (dist/src/server.js) in a child process, Fluentd away
 // while it predicts, back just before SIGTERM: every record must reach the receiver before exit.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { constants, readFileSync } from 'node:fs';
 import { expect, it } from 'vitest';
 import { exampleRow, modelSpec } from './service.js';
 import { useBuiltServer } from './built-server.js';
 import { freePort, Receiver, withTimeout } from './logging-helpers.js';
 
+const { O_NONBLOCK } = constants;
 let child: ChildProcess | null = null;
 let receiver: Receiver | null = null;
 
@@ -50,6 +52,13 @@ it('SIGTERM: records buffered while Fluentd was away are delivered before the pr
     if (ok) break;
     if (Date.now() > deadline || child.exitCode !== null) throw new Error(`the server did not get ready:\n${stdout}\n${stderr}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  // Fluentd on (a worker thread) and stdout a pipe, as in a container: stdout stays blocking, so the synchronous
+  // line writes wait for a slow reader instead of failing with EAGAIN (sonic-boom then sleeps 100 ms each).
+  // (stderr does not: Node opens process.stderr as a non-blocking pipe as soon as node:assert is loaded.)
+  if (process.platform === 'linux') {
+    const flags = /flags:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/fdinfo/1`, 'utf8'))![1]!;
+    expect(parseInt(flags, 8) & O_NONBLOCK, `stdout flags ${flags}`).toBe(0);
   }
 
   const N = 15;

@@ -309,7 +309,11 @@ export class FluentForwarder implements FluentSink {
     };
     let worker: Worker;
     try {
-      worker = new Worker(WORKER_URL, { workerData: init });
+      // stdout/stderr: true keeps the worker's output off the parent's process.stdout and process.stderr:
+      // piping it there would open fd 1 and 2 as libuv pipes, which makes them non-blocking, and the
+      // stdout lines are written to fd 1 with synchronous writes (stdout.ts) that, on a full pipe (a
+      // container runtime reading slowly), would then fail with EAGAIN and wait 100 ms each.
+      worker = new Worker(WORKER_URL, { workerData: init, stdout: true, stderr: true });
     } catch (err) {
       this.workerError = err;
       this.worker = null;
@@ -318,6 +322,10 @@ export class FluentForwarder implements FluentSink {
     }
     this.worker = worker;
     this.workerError = null;
+    const output = (stream: string) => (chunk: Buffer) =>
+      this.log.warn({ stream, output: chunk.toString('utf8').slice(0, 2_000) }, 'fluentd forwarder: output of its worker thread');
+    worker.stdout.on('data', output('stdout'));
+    worker.stderr.on('data', output('stderr'));
     this.retriedNow = 0;
     // An open forwarder does not keep the process alive on its own (close() refs it while flushing).
     if (!this.closing) worker.unref();
