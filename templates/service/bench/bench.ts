@@ -2,8 +2,12 @@
 // `npm run bench`: POST /predict on the path users run, against a bare fastify echo of the same body
 // measured in the same run (on a shared machine only the ratios mean something).
 //   - The service runs as `npm start` runs it: its own process, `node dist/src/server.js` with this
-//     folder's config.yaml (prediction log on: one stdout line per row), stdout to a file as a
-//     container runtime captures it. The echo server (echo-server.ts) runs the same way.
+//     folder's config.yaml (prediction log on: one stdout line per row), its stdout a pipe that another
+//     process (cat) writes to a file, as a container runtime captures it (containerd's shim reads the
+//     container's stdout and writes the log file). The file's own cost is that process's, as it is the
+//     runtime's in production: appending gigabytes to a file gets dearer per write as the page cache
+//     grows, and written by the service itself it made every round slower than the one before.
+//     The echo server (echo-server.ts) runs the same way.
 //   - Rounds alternate the order of the servers; each figure is the median of the rounds, and the
 //     spread of the rounds is printed (steadiness). The processes live through every round, so the
 //     last RSS is after rounds x (1 + batch) x seconds of load.
@@ -61,6 +65,8 @@ interface Server {
   child: ChildProcess;
   port: number;
   stdoutFile: string;
+  /** The process that writes the service's stdout to stdoutFile (as a container runtime does). */
+  collector: ChildProcess;
   path: string;
   readyMs: number;
 }
@@ -100,7 +106,7 @@ function freePort(): Promise<number> {
   });
 }
 
-/** Starts `node <npm start's flags> <entry>` in the service folder, stdout to a file, and waits for GET /health/ready. */
+/** Starts `node <npm start's flags> <entry>` in the service folder, its stdout written to a file by `cat`, and waits for GET /health/ready. */
 async function start(name: string, entry: string, path: string, tmp: string, env: Record<string, string>): Promise<Server> {
   const port = await freePort();
   const stdoutFile = join(tmp, `${name.replace(/\W+/g, '-')}.stdout.log`);
@@ -109,8 +115,12 @@ async function start(name: string, entry: string, path: string, tmp: string, env
   const child = spawn(process.execPath, [...NODE_FLAGS, entry], {
     cwd: ROOT,
     env: { ...process.env, ...env, HOST: '127.0.0.1', PORT: String(port) },
-    stdio: ['ignore', out, 'inherit'],
+    stdio: ['ignore', 'pipe', 'inherit'],
   });
+  // cat reads the pipe (blocking, as the service's end is) and this process lets go of its own end:
+  // the service's output never passes through the process that runs the load.
+  const collector = spawn('cat', [], { stdio: [child.stdout!, out, 'inherit'] });
+  child.stdout!.destroy();
   closeSync(out);
   const deadline = Date.now() + 30_000;
   for (;;) {
@@ -124,15 +134,17 @@ async function start(name: string, entry: string, path: string, tmp: string, env
     if (Date.now() > deadline) throw new Error(`${name}: not ready within 30 s`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
-  return { name, child, port, stdoutFile, path, readyMs: performance.now() - started };
+  return { name, child, port, stdoutFile, collector, path, readyMs: performance.now() - started };
 }
 
-/** SIGTERM, as a container runtime stops it; resolves with the exit code. */
-function stop(server: Server): Promise<number | null> {
-  if (server.child.exitCode !== null) return Promise.resolve(server.child.exitCode);
-  const exited = new Promise<number | null>((resolve) => server.child.once('exit', (code) => resolve(code)));
-  server.child.kill('SIGTERM');
-  return exited;
+/** SIGTERM, as a container runtime stops it; resolves with the exit code once its stdout is all in the file. */
+async function stop(server: Server): Promise<number | null> {
+  const ended = (p: ChildProcess) =>
+    p.exitCode !== null || p.signalCode !== null ? Promise.resolve() : new Promise<void>((resolve) => p.once('exit', () => resolve()));
+  if (server.child.exitCode === null && server.child.signalCode === null) server.child.kill('SIGTERM');
+  await ended(server.child);
+  await ended(server.collector); // cat ends at the pipe's end: the last lines are written
+  return server.child.exitCode;
 }
 
 interface Figures {
@@ -221,7 +233,7 @@ async function main(): Promise<void> {
     const logOn = level === 'info' || level === 'debug' || level === 'trace';
     console.log(
       `autocannon: ${values.connections} connections, ${values.rounds} rounds of ${values.seconds} s per server and body (after ${values.warmup} s warm-up); ` +
-        `body: ${bodies[0]!.json.length} bytes per row; service: node dist/src/server.js, logging.level ${level} (prediction log on stdout: ${logOn ? 'on' : 'OFF'}), stdout to a file`,
+        `body: ${bodies[0]!.json.length} bytes per row; service: node dist/src/server.js, logging.level ${level} (prediction log on stdout: ${logOn ? 'on' : 'OFF'}), stdout piped to a file by cat`,
     );
 
     let receiver: ChildProcess | null = null;
@@ -256,7 +268,7 @@ async function main(): Promise<void> {
         }),
       );
     }
-    procs.push(...servers.map((s) => s.child));
+    procs.push(...servers.flatMap((s) => [s.child, s.collector]));
 
     // figures[server][body] = one Figures per round
     const figures = servers.map(() => bodies.map(() => [] as Figures[]));
