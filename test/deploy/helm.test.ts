@@ -31,6 +31,7 @@ logging:
     host: fluentd.logging.svc.cluster.local
     port: 24225
     transport: pino-fluentd
+    encoding: msgpack
 kubernetes:
   namespace: ml-prod
   deployment_name: iris-api
@@ -166,6 +167,7 @@ describe('Helm chart with the iris defaults', () => {
       MLS_LOGGING_FLUENTD_HOST: r.config.logging.fluentd.host,
       MLS_LOGGING_FLUENTD_PORT: String(r.config.logging.fluentd.port),
       MLS_LOGGING_FLUENTD_TRANSPORT: 'forward',
+      MLS_LOGGING_FLUENTD_ENCODING: 'json',
       MLS_METRICS_ENABLED: 'true',
     });
   });
@@ -279,6 +281,7 @@ describe('Helm chart with every optional part on (ingress, autoscaling, NodePort
       MLS_LOGGING_FLUENTD_HOST: 'fluentd.logging.svc.cluster.local',
       MLS_LOGGING_FLUENTD_PORT: '24225',
       MLS_LOGGING_FLUENTD_TRANSPORT: 'pino-fluentd',
+      MLS_LOGGING_FLUENTD_ENCODING: 'msgpack',
     });
   });
 

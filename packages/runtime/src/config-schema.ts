@@ -15,6 +15,8 @@ export const section = <T extends z.ZodRawShape>(shape: T) => z.strictObject(sha
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export const FLUENTD_TRANSPORTS = ['forward', 'pino-fluentd'] as const;
+export const FLUENTD_ENCODINGS = ['json', 'msgpack'] as const;
+export type FluentdEncoding = (typeof FLUENTD_ENCODINGS)[number];
 export const QUALITY_METRICS = ['accuracy', 'macro_f1', 'r2', 'mae'] as const;
 export const DEFAULT_DURATION_BUCKETS_SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] as const;
 export const DEFAULT_INFERENCE_BUCKETS_SECONDS = [
@@ -85,6 +87,11 @@ export const RUNTIME_SECTIONS = {
       enabled: z.boolean().default(false),
       /** forward: our acked forward-protocol client (at-least-once, bounded, counted); pino-fluentd: that pino transport (no acks). docs/LOGGING.md */
       transport: z.enum(FLUENTD_TRANSPORTS).default('forward'),
+      /**
+       * The forward transport's wire encoding: json (read by Fluentd's in_forward; each prediction record is
+       * serialised once, for stdout and Fluentd) or msgpack (read by every forward receiver: Fluent Bit, Vector). docs/LOGGING.md
+       */
+      encoding: z.enum(FLUENTD_ENCODINGS).default('json'),
       host: z.string().min(1).default('localhost'),
       port: port.default(24224),
       tag_prefix: z

@@ -46,6 +46,13 @@ describe('loadConfig', () => {
     expect(() => parseConfig({}, { MLS_LOGGING_FLUENTD_ENABLED: 'maybe' })).toThrow('must be true or false; got "maybe"');
   });
 
+  it('logging.fluentd.encoding: json (the default) or msgpack, from config.yaml or the environment; anything else is refused', () => {
+    expect(parseConfig({}, {}).logging.fluentd.encoding).toBe('json');
+    expect(parseConfig({ logging: { fluentd: { encoding: 'msgpack' } } }, {}).logging.fluentd.encoding).toBe('msgpack');
+    expect(parseConfig({}, { MLS_LOGGING_FLUENTD_ENCODING: 'msgpack' }).logging.fluentd.encoding).toBe('msgpack');
+    expect(() => parseConfig({}, { MLS_LOGGING_FLUENTD_ENCODING: 'protobuf' })).toThrow(/logging\.fluentd\.encoding.*"json".*"msgpack"/s);
+  });
+
   it('logging.fluentd.transport: forward (the default) or pino-fluentd; anything else is refused with the allowed values', () => {
     expect(parseConfig({}, {}).logging.fluentd.transport).toBe('forward');
     expect(parseConfig({ logging: { fluentd: { transport: 'pino-fluentd' } } }, {}).logging.fluentd.transport).toBe('pino-fluentd');

@@ -1,7 +1,7 @@
 // Helpers of the logging tests: a real Fluentd forward-protocol receiver and bounded waits.
 import { createServer, type Server, type Socket } from 'node:net';
-import { FluentServer } from '@fluent-org/logger';
 import type { Config } from '../src/config.js';
+import { ForwardReceiver } from '../src/logging/forward-receiver.js';
 
 export interface Entry {
   tag: string;
@@ -41,15 +41,20 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** A real forward-protocol receiver (answers acks) that can be stopped and started on the same port. */
+/**
+ * A real forward-protocol receiver (acks every chunk; reads JSON or msgpack connections as Fluentd's
+ * in_forward does, msgpack through FluentServer) that can be stopped and started on the same port.
+ */
 export class Receiver {
   readonly entries: Entry[] = [];
-  private server: FluentServer | null = null;
+  private server: ForwardReceiver | null = null;
   constructor(readonly port: number) {}
 
   async start(): Promise<void> {
-    const server = new FluentServer({ listenOptions: { port: this.port, host: '127.0.0.1' } });
-    server.on('entry', (tag: string, time: unknown, record: Record<string, unknown>) => this.entries.push({ tag, time, record }));
+    const server = new ForwardReceiver({
+      port: this.port,
+      onEntry: (tag, time, record) => this.entries.push({ tag, time, record }),
+    });
     await server.listen();
     this.server = server;
   }
@@ -58,18 +63,14 @@ export class Receiver {
   async stop(): Promise<void> {
     const server = this.server;
     this.server = null;
-    if (server) await withTimeout(server.close(), 5_000, 'FluentServer.close');
+    if (server) await withTimeout(server.close(), 5_000, 'receiver close');
   }
 
   /** Like a crash: closes the listener and destroys every client connection without a goodbye. */
   async kill(): Promise<void> {
     const server = this.server;
     this.server = null;
-    if (!server) return;
-    const clients = (server as unknown as { clients: Record<string, { socket: import('node:net').Socket }> }).clients;
-    const closed = server.close();
-    for (const c of Object.values(clients)) c.socket.destroy();
-    await withTimeout(closed, 5_000, 'FluentServer.close after kill');
+    if (server) await withTimeout(server.kill(), 5_000, 'receiver close after kill');
   }
 
   withTag(tag: string): Record<string, unknown>[] {

@@ -1,7 +1,7 @@
 // The Fluentd forwarder's worker thread (src/logging/fluent-worker.js) dies: /predict keeps answering
 // 200, the crash is logged, a new worker sends every record the old one had not seen acked (nothing
 // lost, counted in `retried`); a worker that keeps dying makes the forwarder give up, with what it
-// held counted in `lost` and later records in `dropped`. Real FluentServer receiver; every wait bounded.
+// held counted in `lost` and later records in `dropped`. A real forward receiver (logging-helpers.ts); every wait bounded.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { buildApp } from './service.js';
 import { loadConfig, type Config } from '../src/config.js';
+import { FLUENTD_ENCODINGS } from '../src/config-schema.js';
 import { WORKER_MAX_RESTARTS, WORKER_RESTART_DELAY_MS } from '../src/logging/fluent-forwarder.js';
 import { createLogger } from '../src/logging/logger.js';
 import { PredictionLog } from './service.js';
@@ -40,12 +41,12 @@ afterEach(async () => {
   for (const r of receivers.splice(0)) await r.stop();
 });
 
-async function service(port: number) {
+async function service(port: number, fluentd: Partial<Config['logging']['fluentd']> = {}) {
   const config: Config = {
     ...base,
     logging: {
       level: 'info',
-      fluentd: fluentdAt(base, port, 'worker-test'),
+      fluentd: fluentdAt(base, port, 'worker-test', fluentd),
     },
   };
   const lines: Record<string, unknown>[] = [];
@@ -142,26 +143,29 @@ it('a worker that keeps crashing: the forwarder gives up; held records counted l
   expect(WORKER_RESTART_DELAY_MS).toBeLessThan(1_000);
 });
 
-it('records that cannot be copied or encoded are counted lost and logged; the others still arrive', async () => {
-  const port = await freePort();
-  const rcv = new Receiver(port);
-  receivers.push(rcv);
-  await rcv.start();
-  const { app, log, forwarder, lines } = await service(port);
-  const cyclic: Record<string, unknown> = { request_id: 'cyclic' };
-  cyclic.self = cyclic;
-  expect(forwarder.send('prediction', { request_id: 'fn', f: () => 1 })).toBe(true); // not structured-clonable
-  expect(forwarder.send('prediction', { request_id: 'big', n: 10n })).toBe(true); // clonable, not msgpack-encodable
-  expect(forwarder.send('prediction', cyclic)).toBe(true);
-  for (let i = 0; i < 5; i++) await predict(app, `ok-${i}`, i);
-  await waitFor(() => log.stats()!.pending === 0, 5_000, 'pending 0');
-  expect(log.stats()).toMatchObject({ accepted: 8, delivered: 5, lost: 3, pending: 0 });
-  expect(
-    rcv
-      .withTag(TAG)
-      .map((r) => r.request_id)
-      .sort(),
-  ).toEqual(['ok-0', 'ok-1', 'ok-2', 'ok-3', 'ok-4']);
-  expect(lines.some((l) => l.msg === 'fluentd log record cannot be copied to the forwarder thread: lost')).toBe(true);
-  expect(lines.some((l) => l.msg === 'fluentd log record cannot be encoded (msgpack): lost')).toBe(true);
-});
+it.each(FLUENTD_ENCODINGS)(
+  '%s: records that cannot be copied or encoded are counted lost and logged; the others still arrive',
+  async (encoding) => {
+    const port = await freePort();
+    const rcv = new Receiver(port);
+    receivers.push(rcv);
+    await rcv.start();
+    const { app, log, forwarder, lines } = await service(port, { encoding });
+    const cyclic: Record<string, unknown> = { request_id: 'cyclic' };
+    cyclic.self = cyclic;
+    expect(forwarder.send('prediction', { request_id: 'fn', f: () => 1 })).toBe(true); // not structured-clonable
+    expect(forwarder.send('prediction', { request_id: 'big', n: 10n })).toBe(true); // clonable, neither JSON nor msgpack
+    expect(forwarder.send('prediction', cyclic)).toBe(true);
+    for (let i = 0; i < 5; i++) await predict(app, `ok-${i}`, i);
+    await waitFor(() => log.stats()!.pending === 0, 5_000, 'pending 0');
+    expect(log.stats()).toMatchObject({ accepted: 8, delivered: 5, lost: 3, pending: 0 });
+    expect(
+      rcv
+        .withTag(TAG)
+        .map((r) => r.request_id)
+        .sort(),
+    ).toEqual(['ok-0', 'ok-1', 'ok-2', 'ok-3', 'ok-4']);
+    expect(lines.some((l) => l.msg === 'fluentd log record cannot be copied to the forwarder thread: lost')).toBe(true);
+    expect(lines.some((l) => l.msg === `fluentd log record cannot be encoded (${encoding}): lost`)).toBe(true);
+  },
+);

@@ -4,10 +4,12 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { EventTime } from '@fluent-org/logger';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from './service.js';
 import { loadConfig, type Config } from '../src/config.js';
+import { FLUENTD_ENCODINGS } from '../src/config-schema.js';
 import { createLogger } from '../src/logging/logger.js';
 import { PredictionLog } from './service.js';
 import { OnnxModelRuntime } from './service.js';
@@ -112,65 +114,78 @@ async function predict(app: FastifyInstance, requestId: string, rows: unknown, m
 const uniqueBy = (records: Record<string, unknown>[], key: string) => new Set(records.map((r) => r[key]));
 
 describe('prediction records at a real Fluentd receiver', () => {
-  it('one record per row with request ID, entity ID, model UUID, label, top-N; redacted features absent', async () => {
-    const port = await freePort();
-    const rcv = await receiver(port);
-    const { app, lines } = await service(serviceConfig(port));
+  it.each(FLUENTD_ENCODINGS)(
+    '%s: one record per row with request ID, entity ID, model UUID, label, top-N; redacted features absent',
+    async (encoding) => {
+      const port = await freePort();
+      const rcv = await receiver(port);
+      const { app, lines } = await service(serviceConfig(port, { encoding }));
 
-    const one = await predict(app, 'req-single', row(1));
-    const batch = await predict(app, 'req-batch', [row(2), row(3), row(4)]);
-    await waitFor(() => rcv.withTag(PRED_TAG).length >= 4, 5_000, '4 prediction records');
-    await sleep(100);
-    const records = rcv.withTag(PRED_TAG);
-    expect(records).toHaveLength(4);
-    expect(rcv.withTag(ERR_TAG)).toHaveLength(0);
+      const one = await predict(app, 'req-single', row(1));
+      const batch = await predict(app, 'req-batch', [row(2), row(3), row(4)]);
+      await waitFor(() => rcv.withTag(PRED_TAG).length >= 4, 5_000, '4 prediction records');
+      await sleep(100);
+      const records = rcv.withTag(PRED_TAG);
+      expect(records).toHaveLength(4);
+      expect(rcv.withTag(ERR_TAG)).toHaveLength(0);
 
-    const expected = [
-      { request_id: 'req-single', row_index: 0, batch_size: 1, entity: 1, answer: one.predictions[0]! },
-      ...[0, 1, 2].map((i) => ({ request_id: 'req-batch', row_index: i, batch_size: 3, entity: i + 2, answer: batch.predictions[i]! })),
-    ];
-    for (const want of expected) {
-      const r = records.find((x) => x.request_id === want.request_id && x.row_index === want.row_index)!;
-      expect(r, `${want.request_id}/${want.row_index}`).toBeDefined();
-      expect(r.log_type).toBe('prediction');
-      expect(r.batch_size).toBe(want.batch_size);
-      expect(r.entity_id).toBe(modelSpec.idField ? `entity-${want.entity}` : null);
-      expect(r.model).toEqual({ name: bundleMeta.model_name, uuid: bundleMeta.model_uuid, created_at: bundleMeta.created_at });
-      expect((r.model as { uuid: string }).uuid).toBe(one.model.uuid);
-      expect(r.service).toEqual({ name: 'test-svc', version: '9.8.7' });
-      expect(new Date(r.time as string).toISOString()).toBe(r.time);
-      expect(typeof r.latency_ms).toBe('number');
-      expect(r.latency_ms as number).toBeGreaterThanOrEqual(0);
-      expect(r.label).toBe(want.answer.label);
-      // Redaction: the value never leaves the process; the name is listed.
-      const features = r.features as Record<string, unknown>;
-      for (const name of redactedNames) expect(features).not.toHaveProperty(name);
-      expect(r.redacted).toEqual(redactedNames);
-      for (const f of spec.features.filter((x) => !x.redact))
-        expect(features[f.name]).toEqual(exampleRow[f.name as keyof typeof exampleRow]);
-      if (modelSpec.idField) expect(features).not.toHaveProperty(modelSpec.idField);
-      if (modelSpec.task === 'classification') {
-        const top = r.top_n as { label: string; probability: number }[];
-        expect(top).toEqual(Object.entries(want.answer.probabilities!).map(([label, probability]) => ({ label, probability })));
-        expect(top.length).toBe(Math.min(base.model.top_n, runtime.metadata.classes!.length));
-        expect(top[0]!.label).toBe(r.label);
-        expect(r.probability).toBe(top[0]!.probability);
-        for (let i = 1; i < top.length; i++) expect(top[i]!.probability).toBeLessThanOrEqual(top[i - 1]!.probability);
-      } else {
-        expect(r.value).toBe(want.answer.value);
+      const expected = [
+        { request_id: 'req-single', row_index: 0, batch_size: 1, entity: 1, answer: one.predictions[0]! },
+        ...[0, 1, 2].map((i) => ({ request_id: 'req-batch', row_index: i, batch_size: 3, entity: i + 2, answer: batch.predictions[i]! })),
+      ];
+      for (const want of expected) {
+        const r = records.find((x) => x.request_id === want.request_id && x.row_index === want.row_index)!;
+        expect(r, `${want.request_id}/${want.row_index}`).toBeDefined();
+        expect(r.log_type).toBe('prediction');
+        expect(r.batch_size).toBe(want.batch_size);
+        expect(r.entity_id).toBe(modelSpec.idField ? `entity-${want.entity}` : null);
+        expect(r.model).toEqual({ name: bundleMeta.model_name, uuid: bundleMeta.model_uuid, created_at: bundleMeta.created_at });
+        expect((r.model as { uuid: string }).uuid).toBe(one.model.uuid);
+        expect(r.service).toEqual({ name: 'test-svc', version: '9.8.7' });
+        expect(new Date(r.time as string).toISOString()).toBe(r.time);
+        expect(typeof r.latency_ms).toBe('number');
+        expect(r.latency_ms as number).toBeGreaterThanOrEqual(0);
+        expect(r.label).toBe(want.answer.label);
+        // Redaction: the value never leaves the process; the name is listed.
+        const features = r.features as Record<string, unknown>;
+        for (const name of redactedNames) expect(features).not.toHaveProperty(name);
+        expect(r.redacted).toEqual(redactedNames);
+        for (const f of spec.features.filter((x) => !x.redact))
+          expect(features[f.name]).toEqual(exampleRow[f.name as keyof typeof exampleRow]);
+        if (modelSpec.idField) expect(features).not.toHaveProperty(modelSpec.idField);
+        if (modelSpec.task === 'classification') {
+          const top = r.top_n as { label: string; probability: number }[];
+          expect(top).toEqual(Object.entries(want.answer.probabilities!).map(([label, probability]) => ({ label, probability })));
+          expect(top.length).toBe(Math.min(base.model.top_n, runtime.metadata.classes!.length));
+          expect(top[0]!.label).toBe(r.label);
+          expect(r.probability).toBe(top[0]!.probability);
+          for (let i = 1; i < top.length; i++) expect(top[i]!.probability).toBeLessThanOrEqual(top[i - 1]!.probability);
+        } else {
+          expect(r.value).toBe(want.answer.value);
+        }
       }
-    }
-    expect(uniqueBy(records, 'event_id').size).toBe(4);
-    // The same records on stdout (for node-level collectors), also without the redacted values.
-    const stdout = lines.filter((l) => l.log_type === 'prediction');
-    expect(stdout).toHaveLength(4);
-    for (const l of stdout) {
-      expect(new Date(l.time as string).toISOString()).toBe(l.time);
-      expect(l.service).toEqual({ name: 'test-svc', version: '9.8.7' });
-      for (const name of redactedNames) expect(l.features).not.toHaveProperty(name);
-    }
-    expect(stdout.map((l) => l.event_id).sort()).toEqual(records.map((r) => r.event_id).sort());
-  });
+      expect(uniqueBy(records, 'event_id').size).toBe(4);
+      // The same records on stdout (for node-level collectors), also without the redacted values.
+      const stdout = lines.filter((l) => l.log_type === 'prediction');
+      expect(stdout).toHaveLength(4);
+      for (const l of stdout) {
+        expect(new Date(l.time as string).toISOString()).toBe(l.time);
+        expect(l.service).toEqual({ name: 'test-svc', version: '9.8.7' });
+        for (const name of redactedNames) expect(l.features).not.toHaveProperty(name);
+      }
+      expect(stdout.map((l) => l.event_id).sort()).toEqual(records.map((r) => r.event_id).sort());
+      // The record a user finds in Fluentd is the stdout line's, without the logger's level and msg.
+      for (const { level, msg, ...fields } of stdout) {
+        expect([level, msg]).toEqual(['info', 'prediction']);
+        expect(records.find((r) => r.event_id === fields.event_id)).toEqual(fields);
+      }
+      // JSON's event time is whole seconds (the record's time has the milliseconds); msgpack's an EventTime.
+      for (const e of rcv.entries.filter((x) => x.tag === PRED_TAG)) {
+        if (encoding === 'json') expect(e.time).toBe(Math.floor(Date.parse(e.record.time as string) / 1000));
+        else expect(e.time).toBeInstanceOf(EventTime);
+      }
+    },
+  );
 
   it('a failed request is an error record (status, error, details), not a prediction; redacted values are not quoted', async () => {
     const port = await freePort();

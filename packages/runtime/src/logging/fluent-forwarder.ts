@@ -23,7 +23,8 @@
 //
 // THREADS. Framing, socket writes and ack handling run in a worker thread (fluent-worker.js), which
 // owns the connection, the acks, the re-sends and the reconnects; the prediction records come
-// already msgpack-encoded (record-msgpack.ts), other records are encoded by the worker.
+// already encoded (as JSON: slices of their stdout lines; as msgpack: record-msgpack.ts), other
+// records are encoded by the worker.
 // The main thread's part of send() is to push the record onto a batch; every FLUSH_INTERVAL_MS (or
 // at BATCH_MAX_RECORDS) the batch goes to the worker in one postMessage (structured clone: measured
 // ~2.7 us per prediction record of main-thread CPU, less than JSON.stringify alone; see
@@ -41,6 +42,7 @@ import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { FromWorker, ToWorker, WireRecord, WorkerInit } from './fluent-worker-protocol.js';
 import type { FluentSink } from './fluent-sink.js';
+import type { FluentdEncoding } from '../config-schema.js';
 
 /** Records go to the worker (and from it to Fluentd, one chunk per tag) at most this often... */
 export const FLUSH_INTERVAL_MS = 20;
@@ -61,6 +63,8 @@ export interface ForwarderOptions {
   port: number;
   /** Records are tagged `<tagPrefix>.<label>`, e.g. iris-service.prediction. */
   tagPrefix: string;
+  /** The connection's encoding: json (Fluentd's in_forward) or msgpack (any forward receiver); fluent-worker.js. */
+  encoding: FluentdEncoding;
   bufferMaxRecords: number;
   reconnectIntervalMs: number;
   ackTimeoutMs: number;
@@ -149,7 +153,7 @@ export class FluentForwarder implements FluentSink {
     return this.take(label, record, timeMs);
   }
 
-  /** As send(), with the record already encoded as a msgpack map (the prediction log's, record-msgpack.ts). */
+  /** As send(), with the record already encoded in the forwarder's encoding (the prediction log's; see WireRecord). */
   sendPacked(label: string, record: Uint8Array, timeMs = Date.now()): boolean {
     return this.take(label, record, timeMs);
   }
@@ -304,6 +308,7 @@ export class FluentForwarder implements FluentSink {
       host: this.opts.host,
       port: this.opts.port,
       tagPrefix: this.opts.tagPrefix,
+      encoding: this.opts.encoding,
       reconnectIntervalMs: this.opts.reconnectIntervalMs,
       ackTimeoutMs: this.opts.ackTimeoutMs,
     };
@@ -458,7 +463,7 @@ export class FluentForwarder implements FluentSink {
           this.counts.lost += unencodable;
           this.log.error(
             { err: { message: m.unencodableError }, lost: unencodable, lost_total: this.counts.lost },
-            'fluentd log record cannot be encoded (msgpack): lost',
+            `fluentd log record cannot be encoded (${this.opts.encoding}): lost`,
           );
         }
         if (this.pending === 0) this.notifyIdle();
@@ -559,7 +564,7 @@ export class FluentForwarder implements FluentSink {
   }
 }
 
-/** A batch's records for the worker: objects as they are, the msgpack-encoded ones concatenated. */
+/** A batch's records for the worker: objects as they are, the encoded ones concatenated. */
 function packRecords(records: WireRecord[]): { records: (Record<string, unknown> | null)[] | null; packed: Uint8Array; ends: Uint32Array } {
   let size = 0;
   let count = 0;

@@ -1,18 +1,22 @@
 // The messages between the Fluentd forwarder (fluent-forwarder.ts, main thread) and its worker
 // thread (fluent-worker.js). Types only.
+import type { FluentdEncoding } from '../config-schema.js';
 
 /** The worker's workerData. */
 export interface WorkerInit {
   host: string;
   port: number;
   tagPrefix: string;
+  /** How records and acks are written on the connection (config logging.fluentd.encoding; fluent-worker.js). */
+  encoding: FluentdEncoding;
   reconnectIntervalMs: number;
   ackTimeoutMs: number;
 }
 
 /**
  * A record as the main thread hands it over: an object (structured clone, encoded by the worker), or
- * the record already encoded as a msgpack map (the prediction log's, record-msgpack.ts).
+ * the record already encoded (the prediction log's): in the connection's encoding, a msgpack map
+ * (record-msgpack.ts) or the members of a JSON object without its braces (record-json.ts).
  */
 export type WireRecord = Record<string, unknown> | Uint8Array;
 

@@ -10,8 +10,16 @@
 // WHY NOT @fluent-org/logger's FluentClient here (it was, before): it takes record objects and
 // msgpack-encodes each one (a new Encoder per record), with a promise per record; at a 64-row /predict
 // rate that cost more CPU than the requests and the worker fell behind (records dropped at the bound).
-// The prediction records arrive already encoded (record-msgpack.ts), so a chunk is a copy of bytes.
-// The protocol part is small: the forward protocol without handshake (no shared_key is configured).
+// The prediction records arrive already encoded, so a chunk is a copy of bytes. The protocol part is
+// small: the forward protocol without handshake (no shared_key is configured), in one of its two
+// encodings (init.encoding, config logging.fluentd.encoding):
+//   json     Fluentd's in_forward reads a connection that starts with `[` as JSON: Forward-mode
+//            messages ["tag", [[seconds, {record}], ...], {"chunk": id, "size": n}], acks {"ack": id}.
+//            A prediction record is the members of its stdout line's object (record-json.ts), so it is
+//            serialised once for both outputs. The event time is whole seconds (the record's `time`
+//            field keeps the milliseconds).
+//   msgpack  what every forward receiver reads (Fluent Bit, Vector...): the same message as msgpack,
+//            the event time as EventTime (nanoseconds); prediction records from record-msgpack.ts.
 //
 // Plain JavaScript, type-checked by tsc through JSDoc (tsconfig allowJs + checkJs): the same file
 // runs as a Worker from the sources (vitest) and from dist/ (tsc copies it there), with no loader.
@@ -19,13 +27,15 @@ import { randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
 import { parentPort, workerData } from 'node:worker_threads';
 import { Encoder, decodeMultiStream } from '@msgpack/msgpack';
+import { JsonValues } from './json-values.js';
 
 /** @typedef {import('./fluent-worker-protocol.js').WorkerInit} WorkerInit */
 /** @typedef {import('./fluent-worker-protocol.js').ToWorker} ToWorker */
 /** @typedef {import('./fluent-worker-protocol.js').FromWorker} FromWorker */
 /**
- * A record held by this worker: batch and index on the main thread, tag, time, and its msgpack map as
+ * A record held by this worker: batch and index on the main thread, tag, time, and its encoding as
  * bytes [start, end) of `src` (the batch's packed records, or its own encoding): no view per record.
+ * The encoding is a msgpack map, or in JSON the members of the record's object (without its braces).
  * @typedef {{ batch: number, index: number, tag: string, ms: number, src: Buffer, start: number, end: number }} Item
  */
 
@@ -33,6 +43,9 @@ if (!parentPort) throw new Error('fluent-worker.js runs as a worker thread of fl
 const port = parentPort;
 const init = /** @type {WorkerInit} */ (workerData);
 const interval = init.reconnectIntervalMs;
+const json = init.encoding === 'json';
+/** An ack longer than this is not an ack: the connection is dropped (and its chunks sent again). */
+const ACK_MAX_BYTES = 64 * 1024;
 /** Records per chunk at most. */
 const CHUNK_MAX_RECORDS = 1_000;
 /** An unacked chunk's records are sent again after this delay (the socket may be failing fast). */
@@ -123,14 +136,18 @@ function encodable(value, depth) {
 }
 
 /**
- * A record the main thread sent as an object, encoded here.
+ * A record the main thread sent as an object, encoded here (JSON: the members of its object, as
+ * JSON.stringify writes it, so `{...}` minus the braces; the stdout line has the same values).
  * @param {Record<string, unknown> | null | undefined} wire
- * @returns {Buffer | null} null when msgpack cannot encode it
+ * @returns {Buffer | null} null when it cannot be encoded
  */
 function bytesOf(wire) {
-  if (!encodable(wire, 0)) return null;
   try {
-    return pack(wire);
+    if (json) {
+      const text = JSON.stringify(wire);
+      return typeof text === 'string' && text.startsWith('{') ? Buffer.from(text.slice(1, -1), 'utf8') : null;
+    }
+    return encodable(wire, 0) ? pack(wire) : null;
   } catch {
     return null;
   }
@@ -141,8 +158,46 @@ function bytesOf(wire) {
  * @param {string} tag
  * @param {Item[]} items
  * @param {string} chunkId
+ * @returns {Buffer}
  */
 function frame(tag, items, chunkId) {
+  return json ? frameJson(tag, items, chunkId) : frameMsgpack(tag, items, chunkId);
+}
+
+/**
+ * @param {string} tag
+ * @param {Item[]} items
+ * @param {string} chunkId
+ */
+function frameJson(tag, items, chunkId) {
+  const head = Buffer.from(`[${JSON.stringify(tag)},[`, 'utf8');
+  const option = Buffer.from(`],${JSON.stringify({ chunk: chunkId, size: items.length })}]`, 'utf8');
+  // An entry: [seconds,{members}] and a comma; seconds have at most 11 digits.
+  let size = head.length + option.length;
+  for (const it of items) size += 17 + it.end - it.start;
+  const buf = Buffer.allocUnsafe(size);
+  let pos = head.copy(buf, 0);
+  for (let i = 0; i < items.length; i++) {
+    const it = /** @type {Item} */ (items[i]);
+    if (i > 0) buf[pos++] = 0x2c;
+    buf[pos++] = 0x5b;
+    pos += buf.write(String(Math.floor(it.ms / 1000)), pos, 'latin1');
+    buf[pos++] = 0x2c;
+    buf[pos++] = 0x7b;
+    pos += it.src.copy(buf, pos, it.start, it.end);
+    buf[pos++] = 0x7d;
+    buf[pos++] = 0x5d;
+  }
+  pos += option.copy(buf, pos);
+  return buf.subarray(0, pos);
+}
+
+/**
+ * @param {string} tag
+ * @param {Item[]} items
+ * @param {string} chunkId
+ */
+function frameMsgpack(tag, items, chunkId) {
   const tagBytes = pack(tag);
   const option = pack({ chunk: chunkId, size: items.length });
   let size = 1 + tagBytes.length + 5 + option.length;
@@ -248,13 +303,7 @@ function open() {
     connected = true;
     post({ t: 'socket', event: 'established' });
     flush();
-    // Acks arrive as a stream of msgpack maps { ack: chunkId }.
-    (async () => {
-      for await (const message of decodeMultiStream(s)) {
-        const ack = /** @type {{ ack?: unknown }} */ (message)?.ack;
-        if (typeof ack === 'string') onAck(ack);
-      }
-    })().catch(() => s.destroy());
+    readAcks(s);
   });
   s.on('error', (/** @type {Error & { code?: string }} */ err) =>
     post({ t: 'socket', event: 'error', message: err.message, code: err.code }),
@@ -266,6 +315,33 @@ function open() {
     post({ t: 'socket', event: 'close' });
     requeueInflight();
     if (!closed) reconnectTimer = setTimeout(open, interval);
+  });
+}
+
+/**
+ * Acks arrive as a stream of maps { ack: chunkId } in the connection's encoding; anything unreadable
+ * ends the connection (its chunks are sent again on the next one).
+ * @param {import('node:net').Socket} s
+ */
+function readAcks(s) {
+  /** @param {unknown} message */
+  const onMessage = (message) => {
+    const ack = /** @type {{ ack?: unknown } | null} */ (message)?.ack;
+    if (typeof ack === 'string') onAck(ack);
+  };
+  if (!json) {
+    (async () => {
+      for await (const message of decodeMultiStream(s)) onMessage(message);
+    })().catch(() => s.destroy());
+    return;
+  }
+  const values = new JsonValues(ACK_MAX_BYTES);
+  s.on('data', (/** @type {Buffer} */ data) => {
+    try {
+      for (const value of values.push(data)) onMessage(JSON.parse(value.toString('utf8')));
+    } catch {
+      s.destroy();
+    }
   });
 }
 
@@ -341,7 +417,9 @@ port.on('message', (/** @type {ToWorker} */ message) => {
         }
         const bytes = bytesOf(record);
         if (bytes === null) {
-          unencodableError ??= 'a value msgpack cannot encode (bigint, a cycle, or nesting deeper than 64)';
+          unencodableError ??= json
+            ? 'a value JSON cannot encode (bigint, a cycle, or not an object)'
+            : 'a value msgpack cannot encode (bigint, a cycle, or nesting deeper than 64)';
           settle(unencodable, { batch: id, index: i });
           continue;
         }

@@ -51,6 +51,8 @@ export class PredictionLog {
   private readonly model: () => ModelMetadata | null;
   private readonly json: PredictionJson;
   private readonly msgpack: PredictionMsgpack | null;
+  /** The forwarder takes the records as JSON: slices of the stdout lines. */
+  private readonly forwardJson: boolean;
 
   constructor(opts: PredictionLogOptions) {
     const { logging, service } = opts.config;
@@ -66,6 +68,7 @@ export class PredictionLog {
             host: f.host,
             port: f.port,
             tagPrefix,
+            encoding: f.encoding,
             bufferMaxRecords: f.buffer_max_records,
             reconnectIntervalMs: f.reconnect_interval_ms,
             ackTimeoutMs: f.ack_timeout_ms,
@@ -85,8 +88,10 @@ export class PredictionLog {
             logger: opts.logger,
           })
         : null);
-    // The msgpack pre-encoding is the forwarder's (its worker frames the bytes); pino-fluentd takes objects.
-    this.msgpack = this.forwarder ? new PredictionMsgpack(this.ctx) : null;
+    // The forwarder's worker frames records already encoded: as JSON, the stdout lines' bytes; as msgpack,
+    // encoded again here. pino-fluentd takes objects.
+    this.msgpack = this.forwarder && f.encoding === 'msgpack' ? new PredictionMsgpack(this.ctx) : null;
+    this.forwardJson = this.forwarder !== null && f.encoding === 'json';
   }
 
   /** The /predict seam (src/prediction-event.ts): builds the records and hands them on; never throws or waits. */
@@ -97,15 +102,15 @@ export class PredictionLog {
       const now = new Date();
       // One event_id per row, the same on stdout and in Fluentd.
       const eventIds = event.predictions.map(() => randomUUID());
+      const ends: number[] | undefined = this.forwardJson ? [] : undefined;
+      const lines = toStdout || ends ? this.json.serialise(event, now, eventIds, ends) : null;
       // The logger's own stream: the lines keep their order with the service's other log lines.
-      if (toStdout)
-        writeLines(
-          (this.log as unknown as Record<symbol, DestinationStream>)[pino.symbols.streamSym]!,
-          this.json.serialise(event, now, eventIds),
-        );
-      if (this.forwarder && this.msgpack)
-        for (const record of this.msgpack.serialise(event, now, eventIds)) this.forwarder.sendPacked(PREDICTION_TAG, record, now.getTime());
-      else if (this.sink)
+      if (toStdout && lines) writeLines((this.log as unknown as Record<symbol, DestinationStream>)[pino.symbols.streamSym]!, lines);
+      if (this.forwarder) {
+        const records = ends && lines ? this.json.recordMembers(lines, ends) : this.msgpack!.serialise(event, now, eventIds);
+        const ms = now.getTime();
+        for (const record of records) this.forwarder.sendPacked(PREDICTION_TAG, record, ms);
+      } else if (this.sink)
         for (const record of predictionRecords(this.ctx, event, now, eventIds))
           this.sink.send(PREDICTION_TAG, record as unknown as Record<string, unknown>, now.getTime());
     } catch (err) {

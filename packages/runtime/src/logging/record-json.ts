@@ -1,5 +1,6 @@
-// The prediction records of one request serialised once into their stdout lines, as UTF-8 bytes
-// (their Fluentd form, msgpack, is record-msgpack.ts).
+// The prediction records of one request serialised once into their stdout lines, as UTF-8 bytes.
+// Fluentd gets the same bytes when the forwarder speaks JSON (recordMembers: a line without its
+// `level` and `msg`); for msgpack the records are encoded again (record-msgpack.ts).
 //
 // WHY NOT the logger (pino) per row: it serialises every field of every row again (model, service,
 // redacted names, request ID), runs redaction and a clock per line; that was most of the CPU of a
@@ -47,6 +48,8 @@ class JsonWriter extends ByteWriter {
 export class PredictionJson {
   /** `{"level":…,"time":"`: the line's start, before its time. */
   private readonly lineStart: Buffer;
+  /** The bytes of `{"level":…,` that start a line before the record's first member. */
+  private readonly levelBytes: number;
   /** `","service":…,"log_type":"prediction","event_id":"`: after the time, before the event ID. */
   private readonly afterTime: Buffer;
   /** `,"redacted":[…],"label":`: the same for every record of the service. */
@@ -66,7 +69,9 @@ export class PredictionJson {
     private readonly ctx: RecordContext,
     level = 'info',
   ) {
-    this.lineStart = utf8(`{"level":${JSON.stringify(level)},"time":"`);
+    const levelPart = `{"level":${JSON.stringify(level)},`;
+    this.levelBytes = utf8(levelPart).length;
+    this.lineStart = utf8(`${levelPart}"time":"`);
     this.afterTime = utf8(`","service":${JSON.stringify(ctx.service)},"log_type":"prediction","event_id":"`);
     this.redacted = `,"redacted":${JSON.stringify(redactedFeatures(ctx.spec))},"label":`;
     this.nullLabel = utf8(`}${this.redacted}null`);
@@ -79,8 +84,9 @@ export class PredictionJson {
   /**
    * The stdout lines of every row, each ending in a newline, as the logger writes them: level, time,
    * its base `service`, the record's fields, msg. The bytes are the caller's (a new buffer each call).
+   * `ends`, when given, gets the end of each line (after its newline).
    */
-  serialise(event: AnsweredRows, now: Date, eventIds: readonly string[]): Buffer {
+  serialise(event: AnsweredRows, now: Date, eventIds: readonly string[], ends?: number[]): Buffer {
     const out = new JsonWriter(this.lastSize);
     const parts = new RowParts(out);
     const n = event.predictions.length;
@@ -123,9 +129,25 @@ export class PredictionJson {
       }
       this.outputs(out, p);
       out.raw(LINE_END);
+      ends?.push(out.length);
     }
     this.lastSize = Math.max(1024, out.length + 1024);
     return out.bytes();
+  }
+
+  /**
+   * Each line's record as the members of a JSON object (`"time":…,"service":…,…`, without the braces):
+   * the line without `level`, `msg` and its newline. Views of `lines`.
+   */
+  recordMembers(lines: Buffer, ends: readonly number[]): Uint8Array[] {
+    const out: Uint8Array[] = new Array(ends.length);
+    let start = 0;
+    for (let i = 0; i < ends.length; i++) {
+      const end = ends[i]!;
+      out[i] = lines.subarray(start + this.levelBytes, end - LINE_END.length);
+      start = end;
+    }
+    return out;
   }
 
   private modelPart(model: AnsweredRows['model']): Buffer {
