@@ -4,6 +4,8 @@
 #     because there is no helm in Debian's apt and these machines reach only npm and apt;
 #   - unzip (apt) to unpack it, and a Java runtime (apt) for npm-groovy-lint.
 #   - promtool (apt package prometheus) for the /metrics exposition check.
+#   - ruby with yajl (apt ruby-yajl): Fluentd's JSON parser, for the forwarder's JSON encoding test
+#     (packages/runtime/test/logging-in-forward.test.ts); Fluentd itself is not in apt.
 #   - Node <NODE_VERSION of generators/app/dependencies.ts> (the generated service's Node; the machines have
 #     Node 20) from the npm package node-linux-<arch> into .tools/node/bin/node: the e2e test puts it first on PATH.
 #   - podman, buildah, runc, debootstrap, fuse-overlayfs, slirp4netns, uidmap (apt) for the image test
@@ -40,6 +42,7 @@ fi
 # 1b. promtool (checks the service's /metrics exposition: `promtool check metrics`); Debian ships it
 # in the prometheus package (--no-install-recommends: no server started, nothing else pulled in).
 command -v promtool >/dev/null 2>&1 || [ -x /usr/bin/promtool ] || apt_install prometheus
+ruby -ryajl -e 'Yajl::Parser.new' >/dev/null 2>&1 || apt_install ruby-yajl
 
 # 2. helm
 if [ -x "$HELM" ] && "$HELM" version --short >/dev/null 2>&1; then
