@@ -1,4 +1,4 @@
-// The prediction log against a REAL Fluentd forward-protocol receiver (FluentServer): record fields,
+// The prediction log against a REAL Fluentd forward-protocol receiver (logging-helpers.ts: JSON as in_forward reads it, msgpack through FluentServer): record fields,
 // redaction, error records, and the faults: receiver absent at start, stopped and restarted mid-run,
 // buffer overflow, flush on close. /predict must answer 200 throughout. Every wait is bounded.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
