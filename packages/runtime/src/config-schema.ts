@@ -98,7 +98,11 @@ export const RUNTIME_SECTIONS = {
         .string()
         .regex(/^[\w.-]+$/, 'must be letters, digits, ".", "_" or "-"')
         .optional(),
-      buffer_max_records: z.number().int().min(1).default(10_000),
+      /**
+       * Records held until Fluentd acks them (while it is slow or away); beyond it they are dropped and counted.
+       * A full buffer's memory is measured in docs/LOGGING.md (about 100 MB at the default for 64-row requests, 175 MB for one-row ones).
+       */
+      buffer_max_records: z.number().int().min(1).default(50_000),
       reconnect_interval_ms: z.number().int().min(100).default(1_000),
       /** How long a sent chunk waits for Fluentd's ack before it is sent again (at-least-once delivery). */
       ack_timeout_ms: z.number().int().min(100).default(2_000),
