@@ -63,7 +63,11 @@ let pending = 0;
 let retried = 0;
 /** Records waiting to be written (connected or not). @type {Item[]} */
 let queue = [];
-/** Chunks written and not acked, by chunk ID. @type {Map<string, { items: Item[], timer: NodeJS.Timeout }>} */
+/**
+ * A chunk written and not acked; its ack timer runs from the moment it left this process.
+ * @typedef {{ items: Item[], timer: NodeJS.Timeout | undefined }} Chunk
+ */
+/** Chunks written and not acked, by chunk ID. @type {Map<string, Chunk>} */
 const inflight = new Map();
 /** @type {import('node:net').Socket | null} */
 let socket = null;
@@ -223,9 +227,15 @@ function frameMsgpack(tag, items, chunkId) {
   return buf;
 }
 
-/** Writes every queued record, in chunks per tag, when connected. */
+/**
+ * Writes the queued records, in chunks per tag, when connected, while the socket takes more (then the
+ * rest waits for its 'drain'). A chunk's ack timer starts when the chunk has left this process (its
+ * write callback), not while it waits in the socket's buffer: a receiver that reads slowly is not sent
+ * the same records again and again, and what this thread holds stays within what the main thread holds.
+ */
 function flush() {
-  if (!connected || socket === null || queue.length === 0) return;
+  const s = socket;
+  if (!connected || s === null || queue.length === 0 || s.writableNeedDrain) return;
   const items = queue;
   queue = [];
   // Records of one tag (the prediction log's, under load) need no grouping.
@@ -241,15 +251,25 @@ function flush() {
       if (list === undefined) byTag.set(it.tag, (list = []));
       list.push(it);
     }
+  /** @type {Item[][]} */
+  const waiting = [];
   for (const [tag, list] of byTag) {
     for (let start = 0; start < list.length; start += CHUNK_MAX_RECORDS) {
       const chunkItems = list.length <= CHUNK_MAX_RECORDS ? list : list.slice(start, start + CHUNK_MAX_RECORDS);
+      if (s.writableNeedDrain) {
+        waiting.push(chunkItems);
+        continue;
+      }
       const chunkId = randomBytes(16).toString('base64');
-      const timer = setTimeout(() => onAckTimeout(chunkId), init.ackTimeoutMs);
-      inflight.set(chunkId, { items: chunkItems, timer });
-      socket.write(frame(tag, chunkItems, chunkId));
+      /** @type {Chunk} */
+      const chunk = { items: chunkItems, timer: undefined };
+      inflight.set(chunkId, chunk);
+      s.write(frame(tag, chunkItems, chunkId), (err) => {
+        if (!err && inflight.get(chunkId) === chunk) chunk.timer = setTimeout(() => onAckTimeout(chunkId), init.ackTimeoutMs);
+      });
     }
   }
+  if (waiting.length > 0) queue = waiting.flat().concat(queue);
 }
 
 /** @param {string} chunkId */
@@ -304,6 +324,7 @@ function open() {
     post({ t: 'socket', event: 'established' });
     flush();
     readAcks(s);
+    s.on('drain', flush);
   });
   s.on('error', (/** @type {Error & { code?: string }} */ err) =>
     post({ t: 'socket', event: 'error', message: err.message, code: err.code }),
