@@ -30,6 +30,7 @@ export interface ForwarderCounts {
   dropped: number;
   delivered: number;
   lost: number;
+  retried: number;
   worker_restarts: number;
 }
 
@@ -289,6 +290,11 @@ export function createMetrics(config: Pick<Config, 'metrics' | 'service'>): Serv
     'records_lost_total',
     'Log records accepted and then given up on (the forwarding worker kept crashing, or a record could not be encoded); transport forward only, pino-fluentd reports none',
     (s) => s.lost,
+  );
+  forwarderCounter(
+    'records_resent_total',
+    'Log records sent to Fluentd again (a chunk not acked within ack_timeout_ms, a connection lost, or a crashed worker replaced): the duplicates Elasticsearch stores once by event_id; transport forward only',
+    (s) => s.retried,
   );
   forwarderCounter(
     'worker_restarts_total',
