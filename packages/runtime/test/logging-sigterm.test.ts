@@ -53,7 +53,7 @@ it('SIGTERM: records buffered while Fluentd was away are delivered before the pr
     if (Date.now() > deadline || child.exitCode !== null) throw new Error(`the server did not get ready:\n${stdout}\n${stderr}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  // Fluentd on (a worker thread) and stdout a pipe, as in a container: stdout stays blocking, so the synchronous
+  // Fluentd on and stdout a pipe, as in a container: stdout stays blocking, so the synchronous
   // line writes wait for a slow reader instead of failing with EAGAIN (sonic-boom then sleeps 100 ms each).
   // (stderr does not: Node opens process.stderr as a non-blocking pipe as soon as node:assert is loaded.)
   if (process.platform === 'linux') {

@@ -1,11 +1,10 @@
 // Splits a byte stream of concatenated JSON objects and arrays into the values, chunk by chunk: the
 // framing of Fluentd's forward protocol in its JSON mode (in_forward reads a connection whose first
 // byte is `{` or `[` as JSON values one after another, and answers acks the same way). Used by the
-// forwarder's worker for the acks and by the forward receiver of the tests and the bench.
+// forwarder's connection for the acks and by the forward receiver of the tests and the bench.
 //
 // Only the boundaries are found here (brackets outside strings, each byte looked at once); the caller
-// JSON.parses each value, which rejects whatever is not JSON. Plain JavaScript with JSDoc, as
-// fluent-worker.js that imports it (it runs as a worker thread with no loader).
+// JSON.parses each value, which rejects whatever is not JSON. Plain JavaScript with JSDoc (type-checked by tsc).
 
 export class JsonValues {
   /** @type {Buffer[]} The bytes of the value in progress, before the current chunk. */

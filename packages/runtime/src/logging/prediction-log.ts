@@ -88,8 +88,8 @@ export class PredictionLog {
             logger: opts.logger,
           })
         : null);
-    // The forwarder's worker frames records already encoded: as JSON, the stdout lines' bytes; as msgpack,
-    // encoded again here. pino-fluentd takes objects.
+    // The forwarder takes the prediction records already encoded: as JSON, the stdout lines' bytes; as
+    // msgpack, encoded again here. pino-fluentd takes objects.
     this.msgpack = this.forwarder && f.encoding === 'msgpack' ? new PredictionMsgpack(this.ctx) : null;
     this.forwardJson = this.forwarder !== null && f.encoding === 'json';
   }

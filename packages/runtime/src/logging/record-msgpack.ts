@@ -1,9 +1,8 @@
 // The prediction records of one request as msgpack maps, the form Fluentd's forward protocol
-// carries them in, built on the main thread next to the stdout lines (record-json.ts): the
-// forwarder's worker only frames the bytes into chunks, it neither parses nor encodes them.
+// carries them in, built next to the stdout lines (record-json.ts): the forwarder only copies the
+// bytes into its chunks (fluent-chunk.ts), it neither parses nor encodes them.
 //
-// WHY NOT a generic msgpack encoder per record (or JSON handed to the worker, parsed and encoded
-// there): that costs more CPU per record than the /predict row itself. Here the keys and what every
+// WHY NOT a generic msgpack encoder per record: that costs more CPU per record than the /predict row itself. Here the keys and what every
 // record of the service shares (service, redacted names, the model) are encoded once by
 // @msgpack/msgpack and copied; only each row's own values are written per row. A record decodes
 // to what JSON.parse of the record's JSON gives (test/logging-lines.test.ts checks it).

@@ -31,7 +31,6 @@ export interface ForwarderCounts {
   delivered: number;
   lost: number;
   retried: number;
-  worker_restarts: number;
 }
 
 /** Observes model runs (src/predict-batcher.ts calls it once per run). */
@@ -288,18 +287,13 @@ export function createMetrics(config: Pick<Config, 'metrics' | 'service'>): Serv
   );
   forwarderCounter(
     'records_lost_total',
-    'Log records accepted and then given up on (the forwarding worker kept crashing, or a record could not be encoded); transport forward only, pino-fluentd reports none',
+    'Log records accepted and then given up on (a record that could not be encoded); transport forward only, pino-fluentd reports none',
     (s) => s.lost,
   );
   forwarderCounter(
     'records_resent_total',
-    'Log records sent to Fluentd again (a chunk not acked within ack_timeout_ms, a connection lost, or a crashed worker replaced): the duplicates Elasticsearch stores once by event_id; transport forward only',
+    'Log records sent to Fluentd again (a chunk not acked within ack_timeout_ms, or a connection lost): the duplicates Elasticsearch stores once by event_id; transport forward only',
     (s) => s.retried,
-  );
-  forwarderCounter(
-    'worker_restarts_total',
-    'Forwarding worker threads started to replace a crashed one; transport forward only',
-    (s) => s.worker_restarts,
   );
 
   // Request series: one counter child and one histogram child per method/route/status.
