@@ -22,6 +22,19 @@ export function cpuMicros(pid: number): number {
 
 /** Resident set size in MB (VmRSS of /proc/<pid>/status). */
 export function rssMb(pid: number): number {
-  const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : NaN;
+  return memoryMb(pid).rss;
+}
+
+/**
+ * VmRSS and its two parts, in MB: anonymous (the heaps: V8's, malloc's) and file-backed (the pages of
+ * the node binary and of shared libraries such as libonnxruntime, shared between processes and
+ * reclaimable by the kernel).
+ */
+export function memoryMb(pid: number): { rss: number; anon: number; file: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (key: string) => {
+    const m = new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status);
+    return m ? Number(m[1]) / 1024 : NaN;
+  };
+  return { rss: kb('VmRSS'), anon: kb('RssAnon'), file: kb('RssFile') + kb('RssShmem') };
 }
