@@ -28,6 +28,7 @@ import { trainAndWriteBundle } from '@mlservice/runtime/train';
 import { exampleRow, modelSpec } from '../src/schemas/features.js';
 import { trainingDefinition } from '../src/service.js';
 import { cpuMicros, memoryMb, rssMb } from './proc.js';
+import { benchRow } from './rows.js';
 
 /** The part of autocannon's API used here (it ships no TypeScript types). */
 interface AutocannonResult {
@@ -230,7 +231,7 @@ async function main(): Promise<void> {
       ).dir;
     }
     const batchSize = Math.min(Number(values.batch), config.service.max_batch_size);
-    const row = (i: number) => (modelSpec.idField ? { ...exampleRow, [modelSpec.idField]: `e-${i}` } : exampleRow);
+    const row = (i: number) => benchRow(modelSpec, exampleRow, i);
     const bodies = [
       { label: 'one row', rows: 1, json: JSON.stringify(row(0)) },
       { label: `${batchSize} rows`, rows: batchSize, json: JSON.stringify(Array.from({ length: batchSize }, (_, i) => row(i))) },
@@ -239,7 +240,7 @@ async function main(): Promise<void> {
     const logOn = level === 'info' || level === 'debug' || level === 'trace';
     console.log(
       `autocannon: ${values.connections} connections, ${values.rounds} rounds of ${values.seconds} s per server and body (after ${values.warmup} s warm-up); ` +
-        `body: ${bodies[0]!.json.length} bytes per row; service: node dist/src/server.js, logging.level ${level} (prediction log on stdout: ${logOn ? 'on' : 'OFF'}), stdout piped to a file by cat`,
+        `body: ${bodies[0]!.json.length} bytes per row, the rows of a batch varied (rows.ts); service: node dist/src/server.js, logging.level ${level} (prediction log on stdout: ${logOn ? 'on' : 'OFF'}), stdout piped to a file by cat`,
     );
 
     let receiver: ChildProcess | null = null;

@@ -34,8 +34,10 @@ const PART = { head: 0, requestId: 1, batchSize: 2, model: 3, latency: 4 } as co
 class JsonWriter extends ByteWriter {
   /** JSON.stringify(v): finite numbers without the generic serialiser, everything else through it. */
   json(v: unknown): void {
-    if (typeof v === 'number') this.ascii(Number.isFinite(v) ? `${v}` : 'null');
-    else this.string(JSON.stringify(v));
+    if (typeof v === 'number') {
+      if (Number.isFinite(v)) this.number(v);
+      else this.raw(NULL);
+    } else this.string(JSON.stringify(v));
   }
 
   /** A string's JSON as it is: one byte per character when it is ASCII (request IDs, UUIDs), else through the encoder. */
@@ -106,10 +108,10 @@ export class PredictionJson {
         out.raw(ROW_INDEX);
         parts.done(PART.requestId);
       }
-      out.ascii(`${i}`);
+      out.integer(i);
       if (parts.first(PART.batchSize)) {
         out.raw(BATCH_SIZE);
-        out.ascii(`${n}`);
+        out.integer(n);
         out.raw(ENTITY_ID);
         parts.done(PART.batchSize);
       }
