@@ -89,32 +89,36 @@ export class ByteWriter {
       this.buf[this.pos++] = MINUS;
       a = -a;
     }
+    // Below 1e9 and 1e6 both parts are int32: `| 0` keeps the digit loops in integer arithmetic.
     const whole = Math.floor(a / 1e6);
-    let frac = a - whole * 1e6;
-    this.digits(whole);
+    let frac = (a - whole * 1e6) | 0;
+    this.digits(whole | 0);
     if (frac === 0) return;
     let places = 6;
     while (frac % 10 === 0) {
-      frac /= 10;
+      frac = (frac / 10) | 0;
       places--;
     }
     const buf = this.buf;
-    buf[this.pos] = DOT;
+    const p = this.pos;
+    buf[p] = DOT;
     for (let i = places; i > 0; i--) {
-      buf[this.pos + i] = ZERO + (frac % 10);
-      frac = Math.floor(frac / 10);
+      const q = (frac / 10) | 0;
+      buf[p + i] = ZERO + frac - q * 10;
+      frac = q;
     }
-    this.pos += places + 1;
+    this.pos = p + places + 1;
   }
 
-  /** A whole number below 1e9, in decimal; room is the caller's. */
+  /** A whole number from 0 to 1e9, in decimal; room is the caller's. */
   private digits(n: number): void {
     const buf = this.buf;
     let len = 1;
-    for (let m = n; m >= 10; m = Math.floor(m / 10)) len++;
-    for (let i = this.pos + len - 1; i >= this.pos; i--) {
-      buf[i] = ZERO + (n % 10);
-      n = Math.floor(n / 10);
+    for (let m = n; m >= 10; m = (m / 10) | 0) len++;
+    for (let p = this.pos + len - 1; p >= this.pos; p--) {
+      const q = (n / 10) | 0;
+      buf[p] = ZERO + n - q * 10;
+      n = q;
     }
     this.pos += len;
   }
