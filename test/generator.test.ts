@@ -175,6 +175,26 @@ describe('hostile feature names stay data', () => {
   });
 });
 
+describe("the bench's request rows (bench/rows.ts)", () => {
+  it.each(['iris', 'legacy', 'mixed', 'regression', 'hostile'])(
+    'are rows /predict accepts for the %s features, and the rows of a batch differ',
+    async (name) => {
+      const { read } = name === 'iris' ? await generate({}) : await fromFixture(name);
+      const source = read('src/schemas/features.ts');
+      const spec = generatedLiteral(source, 'modelSpec');
+      const example = generatedLiteral(source.replace('export const exampleRow: Row', 'export const exampleRow'), 'exampleRow');
+      const { benchRow } = await import('../templates/service/bench/rows.js');
+      const { createBodyValidator } = await import('../packages/runtime/src/validation.js');
+      const rows = Array.from({ length: 64 }, (_, i) => benchRow(spec, example, i));
+      // As the bench sends them: JSON text, parsed by the service.
+      const check = createBodyValidator(spec, generatedLiteral(source, 'rowJsonSchema'), 64)(JSON.parse(JSON.stringify(rows)));
+      expect('error' in check ? check.error : null).toBeNull();
+      const features = (r: Record<string, unknown>) => JSON.stringify(spec.features.map((f: { name: string }) => r[f.name]));
+      expect(new Set(rows.map(features)).size).toBeGreaterThan(32);
+    },
+  );
+});
+
 describe('bad input is refused with the file, the key and the fix, and nothing is written', () => {
   const cases: [string, string, string, RegExp][] = [
     [
