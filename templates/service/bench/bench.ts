@@ -14,9 +14,8 @@
 //   - CPU per request and RSS come from /proc/<pid> of each child: every thread of the process.
 //   - --fluentd adds a second service process with Fluentd forwarding on, to a real forward-protocol
 //     receiver in its own process (fluent-receiver.ts): the cost of forwarding, and every record counted.
-//     That cost is measured at full speed and, for the goal, with both services at the same request
-//     rate (half what the forwarding one managed), where the receiver's share of the cores does not
-//     inflate the services' CPU per request.
+//     That cost is measured at full speed (the goal) and with both services at the same request rate
+//     (half what the forwarding one managed), as a service mostly runs.
 // Options: --seconds 10 --connections 50 --batch 64 --rounds 3 --warmup 1 --fluentd
 import { spawn, fork, type ChildProcess } from 'node:child_process';
 import { closeSync, createReadStream, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
@@ -301,9 +300,9 @@ async function main(): Promise<void> {
     const memoryAfter = servers.map((s) => memoryMb(s.child.pid!));
     const rssAfter = memoryAfter.map((m) => m.rss);
 
-    // Forwarding's cost at the same load: both services at half the req/s the forwarding one managed.
-    // At full speed the receiver takes CPU the services need (all share these cores), which inflates
-    // their CPU per request; at a rate both keep up with, the difference is what forwarding itself costs.
+    // Forwarding's cost also at the same load, below saturation (half the req/s the forwarding one
+    // managed), as a service mostly runs: at full speed the receiver takes CPU the services need (all
+    // share these cores); at a lower rate the forwarder's timers and socket events amortise less.
     const sameRate = bodies.map((_, b) => ({ rate: 0, off: [] as Figures[], on: [] as Figures[] }));
     if (values.fluentd) {
       console.log('');
@@ -382,12 +381,11 @@ async function main(): Promise<void> {
       for (let b = 0; b < bodies.length; b++) {
         const { rate, off, on } = sameRate[b]!;
         const cpu = (fs: Figures[]) => median(fs.map((f) => f.cpuUs));
-        const cpuCost = 1 - cpu(off) / cpu(on);
+        const cpuCost = 1 - med(1, b, 'cpuUs') / med(2, b, 'cpuUs');
         goal(
           cpuCost <= TARGETS.fluentdCost,
-          `fluentd on, ${bodies[b]!.label}, both at ${rate} req/s: costs ${pct(cpuCost)} of CPU-bound throughput (whole-process CPU ${cpu(off).toFixed(0)} -> ${cpu(on).toFixed(0)} µs/req; target <= ${pct(TARGETS.fluentdCost)}); ` +
-            `at full speed ${med(1, b, 'cpuUs').toFixed(0)} -> ${med(2, b, 'cpuUs').toFixed(0)} µs/req and req/s ${pct(1 - med(2, b, 'rps') / med(1, b, 'rps'))} lower, ` +
-            `with the receiver on the same cores using ${med(2, b, 'receiverUs').toFixed(0)} µs/req`,
+          `fluentd on, ${bodies[b]!.label}: costs ${pct(cpuCost)} of CPU-bound throughput (whole-process CPU ${med(1, b, 'cpuUs').toFixed(0)} -> ${med(2, b, 'cpuUs').toFixed(0)} µs/req; target <= ${pct(TARGETS.fluentdCost)}); req/s ${pct(1 - med(2, b, 'rps') / med(1, b, 'rps'))} lower; ` +
+            `the receiver, on the same cores, used ${med(2, b, 'receiverUs').toFixed(0)} µs/req; both at ${rate} req/s: ${cpu(off).toFixed(0)} -> ${cpu(on).toFixed(0)} µs/req (${pct(1 - cpu(off) / cpu(on))})`,
         );
       }
       // at-least-once: a re-sent chunk may arrive twice (same event_id), so more records than rows is no loss
