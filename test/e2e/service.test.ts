@@ -159,6 +159,9 @@ describe('iris service, installed and run for real', () => {
         expect(Number(lines![1])).toBeGreaterThan(0);
       }
       expect(out, out).toMatch(/fluentd: \d+ records received for \d+ rows predicted/);
+      // The same-rate pair: both services loaded at one rate, and its CPU per request on the goal line.
+      expect(out, out).toMatch(/^same rate 1 {2}\/predict fluentd\s+64 rows\s+\d+ req\/s/m);
+      expect(out, out).toMatch(/fluentd on, 64 rows: costs -?\d+% .*both at \d+ req\/s: \d+ -> \d+ µs\/req \(-?\d+%\)/);
       // A stdout that turned non-blocking made 64-row requests with Fluentd on wait 100 ms per full pipe: a
       // tenth of the req/s without Fluentd (0.08 measured); forwarding costs about half of them (0.4 on a busy machine).
       const rps = (name: string) => Number(new RegExp(`^${name}\\s+64 rows\\s+(\\d+)`, 'm').exec(out)?.[1] ?? Number.NaN);
