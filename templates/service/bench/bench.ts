@@ -303,7 +303,7 @@ async function main(): Promise<void> {
     // Forwarding's cost also at the same load, below saturation (half the req/s the forwarding one
     // managed), as a service mostly runs: at full speed the receiver takes CPU the services need (all
     // share these cores); at a lower rate the forwarder's timers and socket events amortise less.
-    const sameRate = bodies.map((_, b) => ({ rate: 0, off: [] as Figures[], on: [] as Figures[] }));
+    const sameRate = bodies.map(() => ({ rate: 0, off: [] as Figures[], on: [] as Figures[] }));
     if (values.fluentd) {
       console.log('');
       for (let b = 0; b < bodies.length; b++) {
