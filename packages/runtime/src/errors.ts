@@ -64,8 +64,9 @@ export function registerErrorHandler(app: FastifyInstance, opts: ErrorHandlerOpt
   app.setErrorHandler((err: FastifyError | HttpError, request, reply) => {
     const error = toHttpError(err, request, opts.bodyLimitBytes);
     // Refusals are logged as error records by the prediction log (onRequestError / src/logging);
-    // here only at debug. A 500 is a bug: logged with its stack.
-    if (error.statusCode >= 500) request.log.error({ err }, 'request failed');
+    // here only at debug. A 500 is a bug: logged with its stack. A 503 of ours (the model is not
+    // loaded yet) is a refusal like a 400, not a bug.
+    if (error.statusCode >= 500 && !(err instanceof HttpError)) request.log.error({ err }, 'request failed');
     else request.log.debug({ status: error.statusCode, error: error.message }, 'request refused');
     answer(request, reply, error);
   });

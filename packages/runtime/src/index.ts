@@ -17,6 +17,7 @@ export type {
 export { HttpError, type ErrorDetail } from './errors.js';
 export { createBodyValidator, type BodyCheck } from './validation.js';
 export { PredictBatcher } from './predict-batcher.js';
+export { PROBE_ROUTE } from './routes/probe.js';
 export type { PredictionEvent, PredictionListener, RequestErrorEvent, RequestErrorListener } from './prediction-event.js';
 export { createLogger } from './logging/logger.js';
 export { PredictionLog } from './logging/prediction-log.js';

@@ -72,15 +72,15 @@ function serviceConfig(port: number, fluentd: Partial<Config['logging']['fluentd
   };
 }
 
-async function service(config: Config): Promise<Service> {
+async function service(config: Config, rt: OnnxModelRuntime = runtime): Promise<Service> {
   const lines: Record<string, unknown>[] = [];
   // One `service` key per line: the logger's base carries it, the records leave theirs out.
   const logger = createLogger(
     config,
     lineCollector(lines, (s) => expect(s.split('"service":').length - 1, s).toBe(1)),
   );
-  const log = new PredictionLog({ config, logger, model: () => (runtime.ready ? runtime.metadata : null), spec });
-  const app = buildApp({ config, runtime, logger, onPrediction: log.onPrediction });
+  const log = new PredictionLog({ config, logger, model: () => (rt.ready ? rt.metadata : null), spec });
+  const app = buildApp({ config, runtime: rt, logger, onPrediction: log.onPrediction });
   log.attach(app);
   await app.ready();
   const s = { app, log, lines };
@@ -226,6 +226,44 @@ describe('prediction records at a real Fluentd receiver', () => {
     expect(stdoutError).toMatchObject({ level: 'warn', status_code: 400 });
     expect(JSON.stringify(stdoutError)).not.toContain(String(badValue));
     expect(errors.find((e) => e.request_id === 'req-404')).toMatchObject({ status_code: 404, method: 'GET', path: '/nope' });
+  });
+});
+
+describe('readiness probes', () => {
+  const probes = [
+    '/health/ready',
+    '/v2/health/ready',
+    `/v2/models/${base.model.name}/ready`,
+    `/v2/models/${base.model.name}/versions/1/ready`,
+  ];
+  const warnOrWorse = (lines: Record<string, unknown>[]) => lines.filter((l) => l.level === 'warn' || l.level === 'error');
+
+  it('a probe answered 503 while the model loads is no error record; a /predict refused meanwhile is one, without a stack trace', async () => {
+    const port = await freePort();
+    const rcv = await receiver(port);
+    const loading = new OnnxModelRuntime({ dir: bundleDir, topN: base.model.top_n }); // never loaded
+    const { app, lines } = await service(serviceConfig(port), loading);
+    for (const [i, url] of probes.entries())
+      expect((await app.inject({ url, headers: { 'x-request-id': `probe-${i}` } })).statusCode, url).toBe(503);
+    const refused = await app.inject({ method: 'POST', url: '/predict', headers: { 'x-request-id': 'req-503' }, payload: exampleRow });
+    expect(refused.statusCode).toBe(503);
+    await waitFor(() => rcv.withTag(ERR_TAG).length >= 1, 5_000, 'the error record of the refused /predict');
+    await sleep(200);
+    expect(rcv.withTag(ERR_TAG).map((e) => [e.request_id, e.status_code])).toEqual([['req-503', 503]]);
+    expect(warnOrWorse(lines).map((l) => [l.msg, l.request_id])).toEqual([['request error', 'req-503']]);
+  });
+
+  it('a probe answered 503 while draining is no error record either', async () => {
+    const port = await freePort();
+    const rcv = await receiver(port);
+    const { app, lines } = await service(serviceConfig(port));
+    app.lifecycle.draining = true;
+    for (const url of probes.slice(0, 2)) expect((await app.inject({ url })).statusCode, url).toBe(503);
+    expect((await app.inject({ url: '/nope', headers: { 'x-request-id': 'req-404' } })).statusCode).toBe(404);
+    await waitFor(() => rcv.withTag(ERR_TAG).length >= 1, 5_000, 'the error record of the 404');
+    await sleep(200);
+    expect(rcv.withTag(ERR_TAG).map((e) => e.request_id)).toEqual(['req-404']);
+    expect(warnOrWorse(lines).map((l) => l.request_id)).toEqual(['req-404']);
   });
 });
 

@@ -20,6 +20,7 @@ import type { FluentSink } from './fluent-sink.js';
 import { PinoFluentdSink } from './pino-fluentd-sink.js';
 import { PredictionJson } from './record-json.js';
 import { PredictionMsgpack } from './record-msgpack.js';
+import { isNotReadyAnswer } from '../routes/probe.js';
 import { writeLines } from './stdout.js';
 import { driftRecord, errorRecord, predictionRecords, type DriftRecord, type RecordContext } from './records.js';
 
@@ -158,7 +159,7 @@ export class PredictionLog {
   };
 
   /**
-   * Adds the hooks that log failed requests and flush on close. Call once in buildApp; the
+   * Adds the hooks that log failed requests (a readiness probe's 503 is not one: routes/probe.ts) and flush on close. Call once in buildApp; the
    * /predict route calls onPrediction itself.
    */
   attach(app: FastifyInstance): void {
@@ -168,7 +169,7 @@ export class PredictionLog {
       done(null, payload);
     });
     app.addHook('onResponse', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
-      if (reply.statusCode >= 400) this.onFailedResponse(request, reply);
+      if (reply.statusCode >= 400 && !isNotReadyAnswer(request, reply.statusCode)) this.onFailedResponse(request, reply);
       done();
     });
     app.addHook('onClose', async () => {

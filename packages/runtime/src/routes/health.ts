@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { liveResponse, readyResponse } from '../schemas/api.js';
+import { PROBE_ROUTE } from './probe.js';
 
 /** Kubernetes probes: live while the process answers; ready once the model is loaded and warmed up. */
 const healthRoutes: FastifyPluginAsync = async (app) => {
@@ -11,6 +12,7 @@ const healthRoutes: FastifyPluginAsync = async (app) => {
   });
 
   app.get('/health/ready', {
+    config: PROBE_ROUTE,
     schema: {
       tags: ['health'],
       summary: 'Readiness: 200 once the model is loaded and a warm-up inference ran; 503 before, and from SIGTERM on (draining)',

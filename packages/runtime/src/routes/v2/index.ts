@@ -17,6 +17,7 @@ import {
   serverMetadata,
 } from './schemas.js';
 import { InferRequestError, describeRowProblems, metadataInputs, metadataOutputs, outputTensors, parseInferRequest } from './tensors.js';
+import { PROBE_ROUTE } from '../probe.js';
 
 export interface OipRouteOptions {
   /** The prediction log seam (see prediction-event.ts): infer answers are logged as predictions. */
@@ -95,6 +96,7 @@ const oipRoutes: FastifyPluginAsync<OipRouteOptions> = async (app, opts) => {
   });
 
   app.get('/v2/health/ready', {
+    config: PROBE_ROUTE,
     schema: {
       tags,
       summary: 'Server ready: 200 once the model is loaded and warmed up, else 503',
@@ -131,6 +133,7 @@ const oipRoutes: FastifyPluginAsync<OipRouteOptions> = async (app, opts) => {
       handler: metadata,
     });
     app.get<{ Params: ModelParams }>(`${base}/ready`, {
+      config: PROBE_ROUTE,
       schema: {
         tags,
         summary: 'Model ready: 200 once loaded, else 503',
