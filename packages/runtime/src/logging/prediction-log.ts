@@ -14,13 +14,13 @@ import type { Config } from '../config.js';
 import type { ModelMetadata } from '../model/runtime.js';
 import type { PredictionEvent, PredictionListener } from '../prediction-event.js';
 import type { ModelSpec } from '../schemas/model-spec.js';
+import { isNotReadyAnswer } from '../routes/probe.js';
 import type { FeedbackRecord } from '../feedback/record.js';
 import { FluentForwarder, type ForwarderStats } from './fluent-forwarder.js';
 import type { FluentSink } from './fluent-sink.js';
 import { PinoFluentdSink } from './pino-fluentd-sink.js';
 import { PredictionJson } from './record-json.js';
 import { PredictionMsgpack } from './record-msgpack.js';
-import { isNotReadyAnswer } from '../routes/probe.js';
 import { writeLines } from './stdout.js';
 import { driftRecord, errorRecord, predictionRecords, type DriftRecord, type RecordContext } from './records.js';
 
@@ -159,17 +159,17 @@ export class PredictionLog {
   };
 
   /**
-   * Adds the hooks that log failed requests (a readiness probe's 503 is not one: routes/probe.ts) and flush on close. Call once in buildApp; the
-   * /predict route calls onPrediction itself.
+   * Adds the hooks that log failed requests (a readiness probe's 503 is not one: routes/probe.ts) and
+   * flush on close. Call once in buildApp; the /predict route calls onPrediction itself.
    */
   attach(app: FastifyInstance): void {
     // Callback hooks (not async ones): they run on every request, and an async hook costs a promise each time.
     app.addHook('onSend', (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (err: null, payload: unknown) => void) => {
-      if (reply.statusCode >= 400) (request as WithErrorBody)[kErrorBody] = payload;
+      if (isFailed(request, reply.statusCode)) (request as WithErrorBody)[kErrorBody] = payload;
       done(null, payload);
     });
     app.addHook('onResponse', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
-      if (reply.statusCode >= 400 && !isNotReadyAnswer(request, reply.statusCode)) this.onFailedResponse(request, reply);
+      if (isFailed(request, reply.statusCode)) this.onFailedResponse(request, reply);
       done();
     });
     app.addHook('onClose', async () => {
@@ -207,6 +207,9 @@ export class PredictionLog {
     await this.sink?.close();
   }
 }
+
+/** An answer that gets an error record: status >= 400, but not a readiness probe's "not ready". */
+const isFailed = (request: FastifyRequest, statusCode: number): boolean => statusCode >= 400 && !isNotReadyAnswer(request, statusCode);
 
 /** A record as a stdout line: pino writes its own ISO `time`, and its base already carries `service`. */
 function stdoutFields<T extends { time: string; service?: unknown }>(record: T): Omit<T, 'time' | 'service'> {
