@@ -245,8 +245,13 @@ describe('readiness probes', () => {
     const { app, lines } = await service(serviceConfig(port), loading);
     for (const [i, url] of probes.entries())
       expect((await app.inject({ url, headers: { 'x-request-id': `probe-${i}` } })).statusCode, url).toBe(503);
+    // The model ready routes answer what the spec's model-ready response is, with or without a version.
+    for (const url of probes.slice(2)) expect((await app.inject({ url })).json(), url).toEqual({ name: base.model.name, ready: false });
     const refused = await app.inject({ method: 'POST', url: '/predict', headers: { 'x-request-id': 'req-503' }, payload: exampleRow });
     expect(refused.statusCode).toBe(503);
+    // ...and only the refused /predict counts as a rejected request.
+    const metrics = (await app.inject({ url: '/metrics' })).body;
+    expect(metrics).toMatch(/^mlservice_http_requests_rejected_total\{reason="not_ready"\} 1$/m);
     await waitFor(() => rcv.withTag(ERR_TAG).length >= 1, 5_000, 'the error record of the refused /predict');
     await sleep(200);
     expect(rcv.withTag(ERR_TAG).map((e) => [e.request_id, e.status_code])).toEqual([['req-503', 503]]);

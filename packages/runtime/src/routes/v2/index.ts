@@ -73,13 +73,15 @@ const oipRoutes: FastifyPluginAsync<OipRouteOptions> = async (app, opts) => {
     503: { ...oipError, description: 'The model is not loaded yet' },
   };
 
-  /** 404 unless the path names this model (and, when given, the loaded version); 503 while not ready when `ready`. */
+  /**
+   * 404 unless the path names this model (and, when given, the loaded version). While the model is not
+   * loaded: 503 when `ready` (the route needs it); else the caller answers (a ready probe: its 503 body).
+   */
   const checkModel = ({ name, version }: ModelParams, { ready }: { ready: boolean }): void => {
     if (name !== modelName)
       throw new HttpError(404, `unknown model ${JSON.stringify(name)}; this server serves ${JSON.stringify(modelName)}`);
-    if (version === undefined && !ready) return;
     if (!runtime.ready) {
-      if (ready || version !== undefined) throw new HttpError(503, NOT_READY);
+      if (ready) throw new HttpError(503, NOT_READY);
       return;
     }
     const uuid = runtime.metadata.model_uuid;
