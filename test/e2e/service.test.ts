@@ -139,11 +139,11 @@ describe('iris service, installed and run for real', () => {
   );
 
   it(
-    'its `npm run bench` runs (one short round): every predicted row has its stdout line, Fluentd gets every record, no stalls',
+    'its `npm run bench` runs (one short round): every predicted row has its stdout line, Fluentd gets every record, no stalls; --parts switches each part off',
     () => {
       // dist/bench/ was built by `npm run train`. The bench exits 1 when a target is missed, which a
       // 1 s round on a shared machine always does: what is checked is that it measured and counted.
-      const r = spawnSync('node', ['dist/bench/bench.js', '--seconds', '1', '--rounds', '1', '--warmup', '0', '--fluentd'], {
+      const r = spawnSync('node', ['dist/bench/bench.js', '--seconds', '1', '--rounds', '1', '--warmup', '0', '--fluentd', '--parts'], {
         cwd: dir,
         env: ENV,
         encoding: 'utf8',
@@ -166,6 +166,15 @@ describe('iris service, installed and run for real', () => {
       // tenth of the req/s without Fluentd (0.08 measured); forwarding costs about half of them (0.4 on a busy machine).
       const rps = (name: string) => Number(new RegExp(`^${name}\\s+64 rows\\s+(\\d+)`, 'm').exec(out)?.[1] ?? Number.NaN);
       expect(rps('/predict fluentd') / rps('/predict'), out).toBeGreaterThan(0.2);
+      // --parts: each part's service really had it off (the bench checks: no prediction line, /metrics 404,
+      // drift disabled), and its cost is printed for both bodies.
+      for (const part of ['log off', 'drift off', 'metrics off', 'all 3 off']) {
+        expect(out, out).toMatch(new RegExp(`^ok\\s+/predict ${part}: switched off; exit code 0 after SIGTERM$`, 'm'));
+        expect(out, out).toMatch(
+          new RegExp(`^${part}\\s+.+: one row \\d+ -> \\d+ µs/req \\(saves -?\\d+%\\), .+; 64 rows \\d+ -> \\d+ µs/req`, 'm'),
+        );
+      }
+      expect(out, out).toMatch(/^with all 3 off, ÷ echo: one row \d\.\d\d of req\/s, 64 rows \d\.\d\d of req\/s/m);
     },
     6 * 60_000,
   );

@@ -16,7 +16,8 @@
 //     receiver in its own process (fluent-receiver.ts): the cost of forwarding, and every record counted.
 //     That cost is measured at full speed (the goal) and with both services at the same request rate
 //     (half what the forwarding one managed), as a service mostly runs.
-// Options: --seconds 10 --connections 50 --batch 64 --rounds 3 --warmup 1 --fluentd
+//   - --parts adds what the prediction log, drift monitoring and metrics each cost (parts.ts).
+// Options: --seconds 10 --connections 50 --batch 64 --rounds 3 --warmup 1 --fluentd --parts
 import { spawn, fork, type ChildProcess } from 'node:child_process';
 import { closeSync, createReadStream, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -29,6 +30,7 @@ import { BUNDLE_FILES, loadConfig } from '@mlservice/runtime';
 import { trainAndWriteBundle } from '@mlservice/runtime/train';
 import { exampleRow, modelSpec } from '../src/schemas/features.js';
 import { trainingDefinition } from '../src/service.js';
+import { logStillOn, PARTS, partEnv, partWhat, stillOnWhileRunning } from './parts.js';
 import { cpuMicros, memoryMb, rssMb } from './proc.js';
 import { benchRow } from './rows.js';
 
@@ -51,6 +53,7 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '3' },
     warmup: { type: 'string', default: '1' },
     fluentd: { type: 'boolean', default: false },
+    parts: { type: 'boolean', default: false },
   },
 });
 
@@ -286,7 +289,7 @@ async function main(): Promise<void> {
     // figures[server][body] = one Figures per round
     const figures = servers.map(() => bodies.map(() => [] as Figures[]));
     const show = (s: Server, b: (typeof bodies)[number], f: Figures) =>
-      `${s.name.padEnd(18)}${b.label.padEnd(9)}${f.rps.toFixed(0).padStart(8)} req/s  p50 ${f.p50.toFixed(1).padStart(5)}  p99 ${f.p99.toFixed(1).padStart(5)} ms  ${f.rowsPerSec.toFixed(0).padStart(8)} rows/s  CPU ${f.cpuUs.toFixed(0).padStart(5)} µs/req  RSS ${f.rss.toFixed(0)} MB`;
+      `${s.name.padEnd(22)}${b.label.padEnd(9)}${f.rps.toFixed(0).padStart(8)} req/s  p50 ${f.p50.toFixed(1).padStart(5)}  p99 ${f.p99.toFixed(1).padStart(5)} ms  ${f.rowsPerSec.toFixed(0).padStart(8)} rows/s  CPU ${f.cpuUs.toFixed(0).padStart(5)} µs/req  RSS ${f.rss.toFixed(0)} MB`;
     for (let round = 0; round < Number(values.rounds); round++) {
       const order = servers.map((_, i) => i);
       if (round % 2 === 1) order.reverse();
@@ -318,6 +321,30 @@ async function main(): Promise<void> {
       }
     }
 
+    // Each part's service in alternating rounds with /predict (everything on): partFigures[0] is /predict's.
+    const partServers: Server[] = [];
+    const partFigures: Figures[][][] = [];
+    if (values.parts) {
+      console.log('');
+      for (const part of PARTS) {
+        const s = await start(`/predict ${part.name}`, 'dist/src/server.js', '/predict', tmp, { ...env, ...partEnv(part) });
+        procs.push(s.child, s.collector);
+        partServers.push(s);
+      }
+      const group = [servers[1]!, ...partServers];
+      partFigures.push(...group.map(() => bodies.map(() => [] as Figures[])));
+      for (let b = 0; b < bodies.length; b++)
+        for (let round = 0; round < Number(values.rounds); round++) {
+          const order = group.map((_, i) => i);
+          if (round % 2 === 1) order.reverse();
+          for (const i of order) {
+            const f = await load(group[i]!, bodies[b]!.json, bodies[b]!.rows);
+            partFigures[i]![b]!.push(f);
+            console.log(`parts ${round + 1}  ${show(group[i]!, bodies[b]!, f)}`);
+          }
+        }
+    }
+
     const med = (i: number, b: number, k: keyof Figures) => median(figures[i]![b]!.map((f) => f[k]));
     console.log(`\nmedians of ${values.rounds} rounds${' '.repeat(6)}req/s    p50 ms  p99 ms    rows/s  CPU µs/req  spread of req/s`);
     for (let i = 0; i < servers.length; i++)
@@ -326,10 +353,12 @@ async function main(): Promise<void> {
           `${servers[i]!.name.padEnd(18)}${bodies[b]!.label.padEnd(9)}${med(i, b, 'rps').toFixed(0).padStart(8)}${med(i, b, 'p50').toFixed(1).padStart(10)}${med(i, b, 'p99').toFixed(1).padStart(8)}${med(i, b, 'rowsPerSec').toFixed(0).padStart(10)}${med(i, b, 'cpuUs').toFixed(0).padStart(12)}${(spread(figures[i]![b]!.map((f) => f.rps)) * 100).toFixed(0).padStart(12)}%`,
         );
 
+    const partsOn = await Promise.all(partServers.map((s, i) => stillOnWhileRunning(s.port, PARTS[i]!).catch((e: Error) => [e.message])));
     const predicted = await Promise.all(servers.map((s, i) => (i === 0 ? Promise.resolve(0) : rowsPredicted(s))));
     const fluentdDropped = values.fluentd ? await metricSum(servers[2]!, 'fluentd_records_dropped_total') : 0;
     // Stop every server (SIGTERM): the service flushes its stdout buffer and the forwarder's records.
     const codes = await Promise.all(servers.map(stop));
+    const partCodes = await Promise.all(partServers.map(stop));
     const lines = await Promise.all(servers.map((s, i) => (i === 0 ? Promise.resolve(0) : predictionLines(s.stdoutFile))));
 
     let missed = 0;
@@ -393,6 +422,33 @@ async function main(): Promise<void> {
         fluentdDropped === 0 && got >= predicted[2]!,
         `fluentd: ${got} records received for ${predicted[2]} rows predicted (${fluentdDropped} dropped by the forwarder${fluentdDropped ? ', buffer full: it forwards fewer records per second than it was given' : ''}${got > predicted[2]! ? `; ${got - predicted[2]!} re-sent duplicates` : ''})`,
       );
+    }
+    if (values.parts) {
+      console.log(
+        `\nwhat each part of /predict costs: switched off in a service of its own, ${values.rounds} rounds alternating with /predict (everything on)`,
+      );
+      const pmed = (i: number, b: number, k: keyof Figures) => median(partFigures[i]![b]!.map((f) => f[k]));
+      for (let p = 0; p < PARTS.length; p++) {
+        const part = PARTS[p]!;
+        const costs = bodies.map((body, b) => {
+          const on = pmed(0, b, 'cpuUs');
+          const off = pmed(p + 1, b, 'cpuUs');
+          return `${body.label} ${on.toFixed(0)} -> ${off.toFixed(0)} µs/req (saves ${pct(1 - off / on)}), ${pmed(0, b, 'rps').toFixed(0)} -> ${pmed(p + 1, b, 'rps').toFixed(0)} req/s`;
+        });
+        console.log(`${part.name.padEnd(12)}${partWhat(part)}: ${costs.join('; ')}`);
+      }
+      const all = PARTS.length;
+      console.log(
+        `with all 3 off, ÷ echo: ${bodies.map((body, b) => `${body.label} ${(pmed(all, b, 'rps') / med(0, b, 'rps')).toFixed(2)} of req/s`).join(', ')} (the route's own work: body checks, validation, the model run, the answer)`,
+      );
+      const partLines = await Promise.all(partServers.map((s) => predictionLines(s.stdoutFile)));
+      for (let p = 0; p < PARTS.length; p++) {
+        const on = [...partsOn[p]!, ...logStillOn(PARTS[p]!, partLines[p]!)];
+        goal(
+          on.length === 0 && partCodes[p] === 0,
+          `${partServers[p]!.name}: ${on.length === 0 ? 'switched off' : `still on: ${on.join(', ')}`}; exit code ${partCodes[p]} after SIGTERM`,
+        );
+      }
     }
     if (missed > 0) {
       console.log(`\n${missed} target(s) missed (figures of a busy machine vary: the ratios above are from this one run)`);
