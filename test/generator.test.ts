@@ -195,6 +195,27 @@ describe("the bench's request rows (bench/rows.ts)", () => {
   );
 });
 
+describe("the bench's parts (bench/parts.ts)", () => {
+  it('switch off real settings (a renamed setting fails here, not as a cost of zero) and a log that still wrote is caught', async () => {
+    const { PARTS, ALL_OFF, partEnv, logStillOn } = await import('../templates/service/bench/parts.js');
+    const { parseConfig } = await import('../packages/runtime/src/config.js');
+    const raw = { service: { name: 'bench-svc', version: '0.1.0' }, model: { name: 'iris' } };
+    for (const part of PARTS) {
+      const c = parseConfig(raw, partEnv(part));
+      const on = { log: c.logging.level === 'info', drift: c.monitoring.drift.enabled, metrics: c.metrics.enabled };
+      expect(
+        Object.entries(on)
+          .filter(([, v]) => v)
+          .map(([k]) => k),
+        part.name,
+      ).toEqual(['log', 'drift', 'metrics'].filter((s) => !part.off.includes(s)));
+      expect(logStillOn(part, 0)).toEqual([]);
+      expect(logStillOn(part, 3).length, part.name).toBe(part.off.includes('log') ? 1 : 0);
+    }
+    expect(PARTS[ALL_OFF]!.off).toEqual(['log', 'drift', 'metrics']);
+  });
+});
+
 describe('bad input is refused with the file, the key and the fix, and nothing is written', () => {
   const cases: [string, string, string, RegExp][] = [
     [

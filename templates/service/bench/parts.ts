@@ -29,6 +29,9 @@ export const PARTS: Part[] = [
   { name: 'all 3 off', off: ['log', 'drift', 'metrics'] },
 ];
 
+/** The index in PARTS of the part with every switch off: the route's own work. */
+export const ALL_OFF = PARTS.findIndex((p) => p.off.length === Object.keys(SWITCHES).length);
+
 /** The environment overrides that switch the part off. */
 export const partEnv = (part: Part): Record<string, string> => Object.assign({}, ...part.off.map((s) => SWITCHES[s].env));
 
