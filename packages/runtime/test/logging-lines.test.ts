@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { decode } from '@msgpack/msgpack';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { EventIds } from '../src/logging/event-ids.js';
 import { PredictionJson } from '../src/logging/record-json.js';
 import { PredictionMsgpack } from '../src/logging/record-msgpack.js';
 import { predictionRecords, type RecordContext } from '../src/logging/records.js';
@@ -47,7 +48,8 @@ it('each stdout line and Fluentd record equals the record of records.ts, for one
     const predictions = attachEntityIds(batch, await runtime.predict(batch, topN), modelSpec.idField);
     const event = { requestId: 'req "1"\n', rows: batch, predictions, latencyMs: 1.23456, model: runtime.metadata };
     const now = new Date();
-    const eventIds = batch.map(() => randomUUID());
+    const ids = batch.map(() => randomUUID());
+    const eventIds = EventIds.of(ids);
     const lines = new PredictionJson(ctx).serialise(event, now, eventIds).toString('utf8');
     const records = new PredictionMsgpack(ctx).serialise(event, now, eventIds);
     const stdout = lines.split('\n');
@@ -56,7 +58,7 @@ it('each stdout line and Fluentd record equals the record of records.ts, for one
     expect(records).toHaveLength(batch.length);
     const expected = predictionRecords(ctx, event, now);
     for (let i = 0; i < batch.length; i++) {
-      const eventId = eventIds[i]!;
+      const eventId = ids[i]!;
       const { time, service, ...fields } = { ...expected[i]!, event_id: eventId };
       // What the logger wrote for a record: level, time, its base `service`, the fields, msg.
       expect(stdout[i]).toBe(JSON.stringify({ level: 'info', time, service, ...fields, msg: 'prediction' }));
@@ -108,7 +110,8 @@ it('a line is JSON.stringify of its record for values at the edges of number and
   );
   const event = { requestId: 'req ü "2"', rows, predictions, latencyMs: 0.0004, model: runtime.metadata };
   const now = new Date();
-  const eventIds = predictions.map(() => randomUUID());
+  const ids = predictions.map(() => randomUUID());
+  const eventIds = EventIds.of(ids);
   const edgeCtx: RecordContext = { spec: edgeSpec, service: { name: 'edge ✓', version: '0.0.1' } };
   const json = new PredictionJson(edgeCtx);
   const msgpack = new PredictionMsgpack(edgeCtx);
@@ -116,7 +119,7 @@ it('a line is JSON.stringify of its record for values at the edges of number and
   for (const round of [0, 1]) {
     const stdout = json.serialise(event, now, eventIds).toString('utf8').split('\n');
     expect(stdout.pop(), `round ${round}`).toBe('');
-    const expected = predictionRecords(edgeCtx, event, now, eventIds);
+    const expected = predictionRecords(edgeCtx, event, now, ids);
     // Fluentd's records decode to the record as its JSON has it (-0 is 0 there); msgpack strings are
     // UTF-8, so a lone surrogate (an escape in the JSON line) arrives as U+FFFD.
     const wellFormed = (_key: string, v: unknown) => (typeof v === 'string' ? v.replace(LONE_SURROGATE, '\ufffd') : v);

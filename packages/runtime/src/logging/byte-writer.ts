@@ -6,6 +6,8 @@
 // rows of a request share is written once, by row 0, and copied from there for the others (RowParts),
 // and what is ASCII by construction (numbers, UUIDs) goes in without an encoder.
 
+import { EVENT_ID_CHARS, type EventIds } from './event-ids.js';
+
 /** The UTF-8 bytes of a fixed part of a record. */
 export const utf8 = (s: string): Buffer => Buffer.from(s, 'utf8');
 
@@ -63,6 +65,13 @@ export class ByteWriter {
     let p = this.pos;
     for (let i = 0; i < n; i++) buf[p++] = s.charCodeAt(i);
     this.pos = p;
+  }
+
+  /** Event ID i of `ids`, as its 36 characters. */
+  eventId(ids: EventIds, i: number): void {
+    this.room(EVENT_ID_CHARS);
+    ids.write(this.buf, this.pos, i);
+    this.pos += EVENT_ID_CHARS;
   }
 
   /** A whole number from 0 to 1e9 (a row index, a count). */

@@ -7,7 +7,6 @@
 // logging.fluentd.transport chooses how: `forward` (fluent-forwarder.ts, acked) or `pino-fluentd`
 // (pino-fluentd-sink.ts, no acks). The service's other logs (start-up, request logs, the Fluentd
 // transport's own state) go to stdout only.
-import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { pino, type DestinationStream, type Logger } from 'pino';
 import type { Config } from '../config.js';
@@ -16,6 +15,7 @@ import type { PredictionEvent, PredictionListener } from '../prediction-event.js
 import type { ModelSpec } from '../schemas/model-spec.js';
 import { isNotReadyAnswer } from '../routes/probe.js';
 import type { FeedbackRecord } from '../feedback/record.js';
+import { EventIds } from './event-ids.js';
 import { FluentForwarder, type ForwarderStats } from './fluent-forwarder.js';
 import type { FluentSink } from './fluent-sink.js';
 import { PinoFluentdSink } from './pino-fluentd-sink.js';
@@ -102,7 +102,7 @@ export class PredictionLog {
       if (!toStdout && this.sink === null) return;
       const now = new Date();
       // One event_id per row, the same on stdout and in Fluentd.
-      const eventIds = event.predictions.map(() => randomUUID());
+      const eventIds = EventIds.draw(event.predictions.length);
       const ends: number[] | undefined = this.forwardJson ? [] : undefined;
       const lines = toStdout || ends ? this.json.serialise(event, now, eventIds, ends) : null;
       // The logger's own stream: the lines keep their order with the service's other log lines.
@@ -112,7 +112,7 @@ export class PredictionLog {
         const ms = now.getTime();
         for (const record of records) this.forwarder.sendPacked(PREDICTION_TAG, record, ms);
       } else if (this.sink)
-        for (const record of predictionRecords(this.ctx, event, now, eventIds))
+        for (const record of predictionRecords(this.ctx, event, now, eventIds.strings()))
           this.sink.send(PREDICTION_TAG, record as unknown as Record<string, unknown>, now.getTime());
     } catch (err) {
       this.log.error({ err, request_id: event.requestId }, 'prediction log record could not be built');

@@ -12,6 +12,7 @@
 // of strings, which bytes avoid.
 import type { Prediction } from '../model/runtime.js';
 import { ByteWriter, RowParts, utf8 } from './byte-writer.js';
+import type { EventIds } from './event-ids.js';
 import { latencyMs, modelRef, redactedFeatures, rowEntity, type AnsweredRows, type RecordContext } from './records.js';
 
 const OPEN_BRACE = 0x7b;
@@ -88,7 +89,7 @@ export class PredictionJson {
    * its base `service`, the record's fields, msg. The bytes are the caller's (a new buffer each call).
    * `ends`, when given, gets the end of each line (after its newline).
    */
-  serialise(event: AnsweredRows, now: Date, eventIds: readonly string[], ends?: number[]): Buffer {
+  serialise(event: AnsweredRows, now: Date, eventIds: EventIds, ends?: number[]): Buffer {
     const out = new JsonWriter(this.lastSize);
     const parts = new RowParts(out);
     const n = event.predictions.length;
@@ -101,7 +102,7 @@ export class PredictionJson {
         out.raw(this.afterTime);
         parts.done(PART.head);
       }
-      out.ascii(eventIds[i]!);
+      out.eventId(eventIds, i);
       if (parts.first(PART.requestId)) {
         out.raw(REQUEST_ID);
         out.string(JSON.stringify(event.requestId));

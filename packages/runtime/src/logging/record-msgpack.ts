@@ -8,6 +8,7 @@
 // to what JSON.parse of the record's JSON gives (test/logging-lines.test.ts checks it).
 import { Encoder } from '@msgpack/msgpack';
 import { ByteWriter, RowParts } from './byte-writer.js';
+import { EVENT_ID_CHARS, type EventIds } from './event-ids.js';
 import { redactedFeatures, requestPart, rowEntity, type AnsweredRows, type RecordContext } from './records.js';
 
 type ModelRef = ReturnType<typeof requestPart>['model'];
@@ -56,10 +57,11 @@ class Writer extends ByteWriter {
   }
 
   /** A string made only of ASCII characters, shorter than 256 (a UUID). */
-  asciiStr(s: string): void {
+  /** Event ID i of `ids` as a string. */
+  eventIdStr(ids: EventIds, i: number): void {
     this.byte(0xd9); // str8
-    this.byte(s.length);
-    this.ascii(s);
+    this.byte(EVENT_ID_CHARS);
+    this.eventId(ids, i);
   }
 
   str(s: string): void {
@@ -129,7 +131,7 @@ export class PredictionMsgpack {
   }
 
   /** One msgpack map per row, every field of PredictionRecord, in the order of its JSON (record-json.ts). */
-  serialise(event: AnsweredRows, now: Date, eventIds: readonly string[]): Uint8Array[] {
+  serialise(event: AnsweredRows, now: Date, eventIds: EventIds): Uint8Array[] {
     const shared = requestPart(this.ctx, event, now);
     const model = this.model(shared.model);
     const n = event.predictions.length;
@@ -149,7 +151,7 @@ export class PredictionMsgpack {
         w.raw(K.eventId);
         parts.done(PART.head);
       }
-      w.asciiStr(eventIds[i]!);
+      w.eventIdStr(eventIds, i);
       if (parts.first(PART.requestId)) {
         w.raw(K.requestId);
         w.str(event.requestId);
