@@ -3,8 +3,8 @@
 // WHY BYTES: crypto.randomUUID builds each ID as a string from its parts, a score of short-lived
 // strings per ID, which the line writer then copies back into bytes; with one ID per row, that was
 // much of the garbage a batch /predict made. Here the random bytes are drawn as randomUUID draws its
-// own (crypto.randomFillSync, a pool at a time) and written as hex straight into the line
-// (ByteWriter.eventId); a string is made only where a record needs one (msgpack, pino-fluentd).
+// own (crypto.randomFillSync, a pool at a time) and written as hex straight into the stdout line and
+// the msgpack record (ByteWriter.eventId); a string is made only where a record needs one (pino-fluentd).
 import { randomFillSync } from 'node:crypto';
 
 /** Bytes of one UUID. */

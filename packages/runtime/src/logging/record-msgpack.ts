@@ -56,8 +56,7 @@ class Writer extends ByteWriter {
     this.pos += 3;
   }
 
-  /** A string made only of ASCII characters, shorter than 256 (a UUID). */
-  /** Event ID i of `ids` as a string. */
+  /** Event ID i of `ids` as a msgpack string (str8: 36 ASCII characters). */
   eventIdStr(ids: EventIds, i: number): void {
     this.byte(0xd9); // str8
     this.byte(EVENT_ID_CHARS);
